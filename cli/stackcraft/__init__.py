@@ -1,0 +1,1 @@
+"""stackcraft: render, validate and prove production-shaped Python services."""
