@@ -169,7 +169,8 @@ class StackcraftFilters(Extension):
         environment.filters["slug_problem"] = slug_problem
         environment.filters["email_problem"] = email_problem
         environment.filters["text_problem"] = text_problem
-        environment.globals["token_urlsafe"] = secrets.token_urlsafe
+        # Jinja's stubs type `globals` narrowly; any callable is accepted at run time.
+        environment.globals["token_urlsafe"] = secrets.token_urlsafe  # pyright: ignore[reportArgumentType]
 
 
 class ContextUpdater(ContextHook):

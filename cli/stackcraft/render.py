@@ -1,0 +1,153 @@
+"""Render a new project through Copier's Python API, all or nothing.
+
+Copier writes into a staging directory beside the destination; only a complete render is
+moved into place, so a refused answer or a failed task leaves the destination as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import copier
+import yaml
+from copier.errors import DirtyLocalWarning
+
+from stackcraft.errors import (
+    DestinationNotEmptyError,
+    InvalidAnswerError,
+    RenderError,
+    UnknownQuestionError,
+)
+from stackcraft.template import Template
+
+__all__ = ["RenderResult", "parse_data", "render_new"]
+
+_VALIDATION = re.compile(r"^Validation error for question '(?P<key>[^']+)': (?P<reason>.+)$", re.S)
+_CHOICE = re.compile(
+    r"^Invalid choice for '(?P<key>[^']+)': '(?P<value>.*)' is not in \[(?P<allowed>.*)\]$", re.S
+)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """A rendered project: where it is and the answers copier recorded for it."""
+
+    path: Path
+    answers: Mapping[str, object] = field(hash=False)
+
+
+def parse_data(pairs: list[str], template: Template) -> dict[str, str]:
+    """Return `KEY=VALUE` pairs as a dict, refusing keys the template does not ask.
+
+    Raises:
+        UnknownQuestionError: for a key that is no question of `template`.
+        InvalidAnswerError: for a pair without '='.
+    """
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidAnswerError(
+                key=key, reason=f"-d '{pair}' is not KEY=VALUE: write it as -d {key}=VALUE"
+            )
+        if key not in template.names:
+            raise UnknownQuestionError(key=key, known=template.names)
+        data[key] = value
+    return data
+
+
+def render_new(
+    dest: Path,
+    *,
+    template: Template,
+    data: Mapping[str, object],
+    defaults: bool,
+    run_tasks: bool = True,
+    vcs_ref: str | None = "HEAD",
+) -> RenderResult:
+    """Render `template` into the new directory `dest` and return what was rendered.
+
+    `data` answers questions up front; with `defaults` every other question takes its
+    default, otherwise copier asks on the terminal. `vcs_ref` "HEAD" renders the checkout
+    as it is (uncommitted changes included); None renders the latest tagged release.
+
+    Raises:
+        DestinationNotEmptyError: `dest` exists and holds files.
+        InvalidAnswerError: an answer was refused by copier.yml.
+        RenderError: copier or one of its tasks failed.
+    """
+    dest = dest.resolve()
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise DestinationNotEmptyError(path=dest)
+    created = _missing_ancestor(dest.parent)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        with warnings.catch_warnings():
+            # Rendering a checkout with uncommitted changes is how the template is developed.
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            copier.run_copy(
+                str(template.root),
+                staging / dest.name,
+                data=dict(data),
+                defaults=defaults,
+                unsafe=True,  # our own template: its tasks (uv lock) are trusted
+                quiet=True,
+                skip_tasks=not run_tasks,
+                vcs_ref=vcs_ref,
+            )
+        answers = _recorded_answers(staging / dest.name)
+        if dest.exists():
+            dest.rmdir()
+        (staging / dest.name).rename(dest)
+    except ValueError as error:
+        _cleanup(staging, created)
+        raise _answer_error(error) from error
+    except Exception as error:
+        _cleanup(staging, created)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RenderError(path=dest, reason=reason) from error
+    except BaseException:
+        # Ctrl-C at a prompt: still leave nothing behind.
+        _cleanup(staging, created)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return RenderResult(path=dest, answers=answers)
+
+
+def _recorded_answers(project: Path) -> dict[str, object]:
+    text = (project / ".copier-answers.yml").read_text()
+    loaded = cast("dict[str, Any]", yaml.safe_load(text) or {})
+    return {key: value for key, value in loaded.items() if not key.startswith("_")}
+
+
+def _answer_error(error: ValueError) -> InvalidAnswerError:
+    message = str(error).strip()
+    if match := _VALIDATION.match(message):
+        return InvalidAnswerError(key=match["key"], reason=match["reason"].strip())
+    if match := _CHOICE.match(message):
+        allowed = match["allowed"].replace("'", "")
+        reason = f"{match['key']} '{match['value']}' is not offered: choose one of {allowed}"
+        return InvalidAnswerError(key=match["key"], reason=reason)
+    return InvalidAnswerError(key="", reason=message.splitlines()[0] if message else repr(error))
+
+
+def _missing_ancestor(path: Path) -> Path | None:
+    """Return the topmost ancestor of `path` (itself included) that does not exist yet."""
+    missing: Path | None = None
+    while not path.exists():
+        missing, path = path, path.parent
+    return missing
+
+
+def _cleanup(staging: Path, created: Path | None) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)

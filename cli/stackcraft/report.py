@@ -1,0 +1,47 @@
+"""How results look on a terminal: rich tables and messages, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.console import Console
+from rich.table import Table
+
+from stackcraft.render import RenderResult
+from stackcraft.template import Template
+from stackcraft.variants import Preset
+
+__all__ = ["console", "error_console", "show_new", "show_presets"]
+
+console = Console(highlight=False)
+# Errors stay on one line however narrow the terminal, so they can be grepped.
+error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def show_new(result: RenderResult, template: Template) -> None:
+    """Print the answers of a new project and the commands that come next."""
+    table = Table(title=f"Created {result.path}", show_header=True, header_style="bold")
+    table.add_column("question")
+    table.add_column("answer")
+    for name in template.names:
+        if name in result.answers:
+            table.add_row(name, str(result.answers[name]))
+    console.print(table)
+    slug = result.answers.get("project_slug", "<slug>")
+    console.print("\nNext steps:")
+    console.print(f"  cd {result.path}")
+    console.print(f"  uv run {slug} serve      # http://127.0.0.1:8000/docs, on SQLite")
+    console.print("  uv run pytest")
+    console.print("  (README.md in the project lists every other command)")
+
+
+def show_presets(presets: Iterable[Preset], problems: Mapping[str, str]) -> None:
+    """Print each preset, what it turns on, and whether this template can build it yet."""
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("preset")
+    table.add_column("turns on")
+    table.add_column("available")
+    for preset in presets:
+        reason = problems.get(preset.name, "")
+        table.add_row(preset.name, preset.summary, f"no: {reason}" if reason else "yes")
+    console.print(table)

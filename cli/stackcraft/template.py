@@ -1,0 +1,191 @@
+"""The template as data: copier.yml's questions, and the Jinja that decides them.
+
+`Template.load` reads copier.yml once into frozen `Question`s. `when` conditions, defaults
+and validators are evaluated with the template's own filters (extensions/context.py,
+loaded by path exactly as copier loads it), so stackcraft never keeps a second,
+hand-written copy of the rules.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from stackcraft.errors import UserError
+
+__all__ = ["Choice", "Question", "Template", "default_template_root"]
+
+_FALSE_WORDS = frozenset({"", "0", "false", "n", "no", "off", "none"})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One offered value of a question, with the label the wizard shows."""
+
+    label: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Question:
+    """One copier.yml question; `default`, `when` and `validator` are raw (maybe Jinja)."""
+
+    name: str
+    type: str
+    help: str
+    choices: tuple[Choice, ...]
+    default: object
+    when: object
+    validator: str
+
+    @property
+    def values(self) -> tuple[object, ...]:
+        """The offered values, first (the default) first; empty for free-text questions."""
+        return tuple(choice.value for choice in self.choices)
+
+
+def default_template_root() -> Path:
+    """Return the template this CLI renders: $STACKCRAFT_TEMPLATE, else its own checkout.
+
+    Raises:
+        UserError: when neither holds a copier.yml.
+    """
+    configured = os.environ.get("STACKCRAFT_TEMPLATE")
+    root = Path(configured) if configured else Path(__file__).resolve().parents[2]
+    if not (root / "copier.yml").is_file():
+        raise UserError(
+            f"no copier.yml in '{root}': set STACKCRAFT_TEMPLATE to the stackcraft checkout"
+        )
+    return root
+
+
+@dataclass(frozen=True)
+class Template:
+    """A copier template on disk and its questions, in the order copier asks them."""
+
+    root: Path
+    questions: tuple[Question, ...]
+    settings: Mapping[str, object]
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Template:
+        """Read `root`/copier.yml (default: `default_template_root()`)."""
+        root = (root or default_template_root()).resolve()
+        raw = cast("dict[str, Any]", yaml.safe_load((root / "copier.yml").read_text()))
+        settings = {key: value for key, value in raw.items() if key.startswith("_")}
+        questions = tuple(
+            _question(name, spec) for name, spec in raw.items() if not name.startswith("_")
+        )
+        return cls(root=root, questions=questions, settings=settings)
+
+    def question(self, name: str) -> Question:
+        """Return the question called `name`; KeyError when the template has none."""
+        for question in self.questions:
+            if question.name == name:
+                return question
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every question's name, in copier.yml order."""
+        return tuple(question.name for question in self.questions)
+
+    def is_asked(self, question: Question, answers: Mapping[str, object]) -> bool:
+        """Return whether copier asks `question` given the earlier `answers`."""
+        return _truthy(self._render(question.when, answers))
+
+    def default_for(self, question: Question, answers: Mapping[str, object]) -> object:
+        """Return the default of `question`, rendered against the earlier `answers`."""
+        if isinstance(question.default, str):
+            rendered = self._render(question.default, answers)
+            return _truthy(rendered) if question.type == "bool" else rendered
+        return question.default
+
+    def problem(self, question: Question, answers: Mapping[str, object]) -> str:
+        """Return why `answers[question.name]` is refused, or "" when it is accepted."""
+        value = answers[question.name]
+        if question.choices and value not in question.values:
+            offered = ", ".join(str(choice) for choice in question.values)
+            return f"{question.name} '{value}' is not offered: choose one of {offered}"
+        if not question.validator:
+            return ""
+        return self._render(question.validator, answers).strip()
+
+    def complete(self, given: Mapping[str, object]) -> dict[str, object]:
+        """Return the answers copier would record for `given` plus defaults.
+
+        Questions whose `when` is false are left out, as copier leaves them out.
+
+        Raises:
+            UserError: when a given or default answer is refused (its message says why).
+        """
+        answers: dict[str, object] = {}
+        for question in self.questions:
+            if not self.is_asked(question, answers):
+                continue
+            value = given.get(question.name, self.default_for(question, answers))
+            answers[question.name] = value
+            if reason := self.problem(question, answers):
+                raise UserError(reason)
+        return answers
+
+    @cached_property
+    def extensions(self) -> ModuleType:
+        """The template's extensions/context.py, loaded by path as copier loads it."""
+        path = self.root / "extensions" / "context.py"
+        spec = importlib.util.spec_from_file_location("stackcraft_template_context", path)
+        if spec is None or spec.loader is None:
+            raise UserError(f"cannot load '{path}': the template's extensions are missing")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    @cached_property
+    def _jinja(self) -> SandboxedEnvironment:
+        env = SandboxedEnvironment()
+        self.extensions.StackcraftFilters(env)
+        return env
+
+    def _render(self, source: object, answers: Mapping[str, object]) -> str:
+        if not isinstance(source, str):
+            return str(source)
+        context = {**answers, **self.extensions.derive_context(dict(answers))}
+        return self._jinja.from_string(source).render(context)
+
+
+def _question(name: str, spec: object) -> Question:
+    if not isinstance(spec, dict):
+        # copier's short form `name: default`
+        return Question(
+            name=name, type="str", help="", choices=(), default=spec, when=True, validator=""
+        )
+    data = cast("dict[str, Any]", spec)
+    raw_choices = data.get("choices", ())
+    if isinstance(raw_choices, dict):
+        pairs = cast("dict[str, object]", raw_choices)
+        choices = tuple(Choice(label=str(label), value=value) for label, value in pairs.items())
+    else:
+        items = cast("list[object]", raw_choices)
+        choices = tuple(Choice(label=str(value), value=value) for value in items)
+    return Question(
+        name=name,
+        type=str(data.get("type", "str")),
+        help=str(data.get("help", "")).strip(),
+        choices=choices,
+        default=data.get("default", choices[0].value if choices else ""),
+        when=data.get("when", True),
+        validator=str(data.get("validator", "")),
+    )
+
+
+def _truthy(rendered: str) -> bool:
+    return rendered.strip().lower() not in _FALSE_WORDS
