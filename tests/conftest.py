@@ -1,0 +1,23 @@
+"""Isolation shared by every tier: each test gets its own git identity, environment and cwd."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give the test a private git config and cwd, and keep uv off the network."""
+    gitconfig = tmp_path / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # The template's `uv lock` task then resolves from the local cache only: fast, and a
+    # cold cache just leaves the project unlocked (the task says so) instead of failing.
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.delenv("STACKCRAFT_TEMPLATE", raising=False)
+    monkeypatch.chdir(tmp_path)
