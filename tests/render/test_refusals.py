@@ -1,0 +1,37 @@
+"""copier.yml itself refuses bad answers, so `copier copy` and `stackcraft new` refuse alike."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_copie.plugin import Copie
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"project_slug": "1abc"}, "project_slug '1abc' is not a valid package name"),
+        ({"project_slug": "class"}, "project_slug 'class' is a Python keyword"),
+        ({"project_slug": "os"}, "project_slug 'os' is a Python standard-library module"),
+        ({"author_email": "not-an-email"}, "author_email 'not-an-email' is not an email address"),
+        ({"framework": "flask"}, "'flask' is not in ['fastapi']"),
+        ({"description": "two\nlines"}, "description 'two\\nlines' holds a line break"),
+    ],
+    ids=["slug-digit", "slug-keyword", "slug-stdlib", "email", "framework", "multiline"],
+)
+def test_copier_refuses_a_bad_answer_with_a_message_naming_it(
+    copie: Copie, answers: dict[str, str], message: str
+) -> None:
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ValueError)
+    assert message in str(result.exception)
+
+
+def test_a_hostile_project_name_renders_with_the_value_kept(copie: Copie) -> None:
+    name = "Ünïcode \"quoted\" 'svc' & <b>"
+    result = copie.copy(extra_answers={"project_name": name})
+    assert result.exception is None
+    assert result.exit_code == 0
+    assert result.project_dir is not None
+    assert result.answers["project_slug"] == "unicode_quoted_svc_b"
+    assert name in (result.project_dir / "README.md").read_text()
