@@ -6,11 +6,13 @@ moved into place, so a refused answer or a failed task leaves the destination as
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -24,7 +26,9 @@ from stackcraft.errors import (
     InvalidAnswerError,
     RenderError,
     UnknownQuestionError,
+    UserError,
 )
+from stackcraft.pythons import find_python
 from stackcraft.template import Template
 
 __all__ = ["RenderResult", "parse_data", "render_new"]
@@ -90,7 +94,7 @@ def render_new(
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _interpreter_for_tasks(template, data, defaults):
             # Rendering a checkout with uncommitted changes is how the template is developed.
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_copy(
@@ -120,6 +124,33 @@ def render_new(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return RenderResult(path=dest, answers=answers)
+
+
+@contextmanager
+def _interpreter_for_tasks(
+    template: Template, data: Mapping[str, object], defaults: bool
+) -> Iterator[None]:
+    """Point the template's `uv lock` task at a real interpreter of the project's Python.
+
+    uv finds interpreters itself on most machines; where it may not download one and a
+    pyenv shim stands in its way, the lock would fail. Only a non-interactive render knows
+    the Python version up front; UV_PYTHON set by the user always wins.
+    """
+    python = None
+    if defaults and "UV_PYTHON" not in os.environ:
+        try:
+            version = template.complete(data).get("python_version")
+        except UserError:
+            version = None  # copier reports the bad answer itself, with its own message
+        python = find_python(str(version)) if version else None
+    if python is None:
+        yield
+        return
+    os.environ["UV_PYTHON"] = str(python)
+    try:
+        yield
+    finally:
+        del os.environ["UV_PYTHON"]
 
 
 def _recorded_answers(project: Path) -> dict[str, object]:

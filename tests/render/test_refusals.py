@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pytest_copie.plugin import Copie
+
+from tests.render.conftest import Render
 
 
 @pytest.mark.parametrize(
@@ -19,17 +20,17 @@ from pytest_copie.plugin import Copie
     ids=["slug-digit", "slug-keyword", "slug-stdlib", "email", "framework", "multiline"],
 )
 def test_copier_refuses_a_bad_answer_with_a_message_naming_it(
-    copie: Copie, answers: dict[str, str], message: str
+    render: Render, answers: dict[str, str], message: str
 ) -> None:
-    result = copie.copy(extra_answers=answers)
+    result = render(answers)
     assert result.exit_code != 0
     assert isinstance(result.exception, ValueError)
     assert message in str(result.exception)
 
 
-def test_a_hostile_project_name_renders_with_the_value_kept(copie: Copie) -> None:
+def test_a_hostile_project_name_renders_with_the_value_kept(render: Render) -> None:
     name = "Ünïcode \"quoted\" 'svc' & <b>"
-    result = copie.copy(extra_answers={"project_name": name})
+    result = render({"project_name": name})
     assert result.exception is None
     assert result.exit_code == 0
     assert result.project_dir is not None

@@ -19,10 +19,10 @@ from typing import Any, cast
 
 import pytest
 import yaml
-from pytest_copie.plugin import Copie
 
 from stackcraft.template import Template
 from stackcraft.variants import Variant, enumerate_full
+from tests.render.conftest import Render
 
 VARIANTS = enumerate_full(Template.load())
 
@@ -83,9 +83,9 @@ def _parse(path: Path) -> None:
 
 
 @pytest.fixture(params=VARIANTS, ids=[variant.id for variant in VARIANTS])
-def rendered(request: pytest.FixtureRequest, copie: Copie) -> tuple[Variant, Path]:
+def rendered(request: pytest.FixtureRequest, render: Render) -> tuple[Variant, Path]:
     variant = cast("Variant", request.param)
-    result = copie.copy(extra_answers=dict(variant.data))
+    result = render(variant.data)
     assert result.exception is None, result.exception
     assert result.exit_code == 0
     assert result.project_dir is not None

@@ -1,0 +1,1 @@
+"""Settings, database, security and other plumbing the routes rely on."""
