@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +129,7 @@ def render_new(
 @contextmanager
 def _interpreter_for_tasks(
     template: Template, data: Mapping[str, object], defaults: bool
-) -> Iterator[None]:
+) -> Generator[None]:
     """Point the template's `uv lock` task at a real interpreter of the project's Python.
 
     uv finds interpreters itself on most machines; where it may not download one and a
