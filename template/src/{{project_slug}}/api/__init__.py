@@ -1,0 +1,1 @@
+"""The HTTP API: routers, their dependencies, and the router that includes them all."""
