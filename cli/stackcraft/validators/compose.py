@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import yaml
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, ToolMissing, run_tool
 
 NAME = "compose"
@@ -28,9 +29,9 @@ FILE_SETS: tuple[tuple[str, ...], ...] = (
 _LOCATION = re.compile(r"(?P<file>[\w./-]+\.ya?ml)(?::(?P<line>\d+))?")
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """Compose applies when the project has a compose.yaml."""
-    return (project / "compose.yaml").is_file()
+    return (project.path / "compose.yaml").is_file()
 
 
 def binary() -> str:
@@ -49,20 +50,20 @@ def binary() -> str:
     return str(path)
 
 
-def check(project: Path) -> list[Outcome]:
-    """Return one outcome per file set present in `project`, all profiles included."""
+def check(project: Project) -> list[Outcome]:
+    """Return one outcome per file set present in the project, all profiles included."""
     compose = binary()
     env = {**os.environ, "COMPOSE_PROFILES": "*"}
     env.pop("COMPOSE_FILE", None)
     outcomes: list[Outcome] = []
     for files in FILE_SETS:
-        if not all((project / name).is_file() for name in files):
+        if not all((project.path / name).is_file() for name in files):
             continue
         target = " + ".join(files)
         args = [compose, *(arg for name in files for arg in ("-f", name)), "config", "-q"]
-        run = run_tool(args, cwd=project, env=env)
+        run = run_tool(args, cwd=project.path, env=env)
         findings = [] if run.returncode == 0 else [_finding(run.output, files[-1])]
-        findings.extend(_missing_build_contexts(project, files))
+        findings.extend(_missing_build_contexts(project.path, files))
         outcomes.append(
             Outcome(
                 tool=NAME,

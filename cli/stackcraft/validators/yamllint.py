@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from stackcraft.project import Project
 from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
 
 NAME = "yamllint"
@@ -23,16 +24,16 @@ _LINE = re.compile(
 )
 
 
-def applies(project: Path) -> bool:
+def applies(project: Project) -> bool:
     """yamllint applies when the project has YAML files."""
-    return bool(_yaml_files(project))
+    return bool(_yaml_files(project.path))
 
 
-def check(project: Path) -> list[Outcome]:
+def check(project: Project) -> list[Outcome]:
     """Return one outcome for all YAML files together; warnings are listed, not failed."""
     yamllint = dev_tool("yamllint", install=INSTALL)
-    files = [str(p.relative_to(project)) for p in _yaml_files(project)]
-    run = run_tool([yamllint, "-f", "parsable", "-d", CONFIG, *files], cwd=project)
+    files = [str(p.relative_to(project.path)) for p in _yaml_files(project.path)]
+    run = run_tool([yamllint, "-f", "parsable", "-d", CONFIG, *files], cwd=project.path)
     findings = tuple(
         Finding(
             file=m["file"],
