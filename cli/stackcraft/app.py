@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +12,11 @@ import typer
 
 from stackcraft import report
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
+from stackcraft.project import Project
 from stackcraft.render import parse_data, render_new
 from stackcraft.template import Template
+from stackcraft.validators import TOOLS, ValidationReport
+from stackcraft.validators import validate as run_validators
 from stackcraft.variants import PRESETS, preset_problem, resolve_preset
 
 __all__ = ["app", "main"]
@@ -77,6 +81,31 @@ def presets() -> None:
         report.show_presets(PRESETS.values(), problems)
 
     _run(action)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="A generated project.")],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help=f"Run only this tool (repeatable): {', '.join(TOOLS)}."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+) -> None:
+    """Run every real validator that applies to PATH; exit 1 when any fails."""
+
+    def action() -> ValidationReport:
+        project = Project.open(path)
+        on_outcome = None if as_json else report.show_outcome
+        return run_validators(project, only=only or (), on_outcome=on_outcome)
+
+    result = _run(action)
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        report.show_validation(result)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

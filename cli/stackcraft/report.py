@@ -9,9 +9,17 @@ from rich.table import Table
 
 from stackcraft.render import RenderResult
 from stackcraft.template import Template
+from stackcraft.validators import Outcome, ValidationReport
 from stackcraft.variants import Preset
 
-__all__ = ["console", "error_console", "show_new", "show_presets"]
+__all__ = [
+    "console",
+    "error_console",
+    "show_new",
+    "show_outcome",
+    "show_presets",
+    "show_validation",
+]
 
 console = Console(highlight=False)
 # Errors stay on one line however narrow the terminal, so they can be grepped.
@@ -45,3 +53,33 @@ def show_presets(presets: Iterable[Preset], problems: Mapping[str, str]) -> None
         reason = problems.get(preset.name, "")
         table.add_row(preset.name, preset.summary, f"no: {reason}" if reason else "yes")
     console.print(table)
+
+
+_STATUS = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "skip": "[dim]skip[/dim]"}
+
+
+def show_outcome(outcome: Outcome) -> None:
+    """Print one line as a validator finishes, so a long run shows progress."""
+    console.print(f"  {_STATUS[outcome.status]}  {outcome.tool} {outcome.target}")
+
+
+def show_validation(report: ValidationReport) -> None:
+    """Print the validation table: tool, target, status, seconds, first error line."""
+    table = Table(title=f"validate {report.project.path}", header_style="bold")
+    for column in ("tool", "target", "status", "seconds"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    table.add_column("first error", overflow="fold")
+    for outcome in report.outcomes:
+        table.add_row(
+            outcome.tool,
+            outcome.target,
+            _STATUS[outcome.status],
+            f"{outcome.seconds:.2f}",
+            outcome.first_error,
+        )
+    console.print(table)
+    for outcome in report.outcomes:
+        for warning in outcome.warnings:
+            console.print(f"[yellow]warning[/yellow] {outcome.tool}: {warning}", soft_wrap=True)
+    verdict = "[green]all checks passed[/green]" if report.ok else "[red]checks failed[/red]"
+    console.print(verdict)
