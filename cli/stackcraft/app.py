@@ -17,7 +17,14 @@ from stackcraft.render import parse_data, render_new
 from stackcraft.template import Template
 from stackcraft.validators import TOOLS, ValidationReport
 from stackcraft.validators import validate as run_validators
-from stackcraft.variants import PRESETS, preset_problem, resolve_preset
+from stackcraft.variants import (
+    PRESETS,
+    Variant,
+    as_data_flags,
+    preset_problem,
+    resolve_preset,
+    variants_for,
+)
 
 __all__ = ["app", "main"]
 
@@ -29,6 +36,7 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+FORMATS = ("table", "json", "github")
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -106,6 +114,33 @@ def validate(
         report.show_validation(result)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def matrix(
+    strategy: Annotated[
+        str, typer.Option(help="full (every valid set), pairwise, or presets.")
+    ] = "full",
+    output: Annotated[
+        str, typer.Option("--format", help="table, json, or github (an Actions include: matrix).")
+    ] = "table",
+) -> None:
+    """List the answer sets of a strategy, read straight from copier.yml."""
+
+    def action() -> list[Variant]:
+        if output not in FORMATS:
+            raise UserError(f"unknown format '{output}': choose one of {', '.join(FORMATS)}")
+        return variants_for(strategy, Template.load())
+
+    variants = _run(action)
+    if output == "table":
+        report.show_matrix(variants, strategy)
+    elif output == "json":
+        rows = [{"id": v.id, "data": dict(v.data)} for v in variants]
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        rows = [{"id": v.id, "data": dict(v.data), "args": as_data_flags(v)} for v in variants]
+        typer.echo(json.dumps({"include": rows}))
 
 
 def main() -> None:

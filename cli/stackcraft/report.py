@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -10,11 +10,12 @@ from rich.table import Table
 from stackcraft.render import RenderResult
 from stackcraft.template import Template
 from stackcraft.validators import Outcome, ValidationReport
-from stackcraft.variants import Preset
+from stackcraft.variants import Preset, Variant
 
 __all__ = [
     "console",
     "error_console",
+    "show_matrix",
     "show_new",
     "show_outcome",
     "show_presets",
@@ -83,3 +84,14 @@ def show_validation(report: ValidationReport) -> None:
             console.print(f"[yellow]warning[/yellow] {outcome.tool}: {warning}", soft_wrap=True)
     verdict = "[green]all checks passed[/green]" if report.ok else "[red]checks failed[/red]"
     console.print(verdict)
+
+
+def show_matrix(variants: Sequence[Variant], strategy: str) -> None:
+    """Print the variants of a strategy as a table, one row each."""
+    table = Table(title=f"{len(variants)} variant(s), strategy {strategy}", header_style="bold")
+    table.add_column("id", overflow="fold")
+    table.add_column("answers", overflow="fold")
+    for variant in variants:
+        answers = ", ".join(f"{key}={value}" for key, value in variant.data.items())
+        table.add_row(variant.id, answers)
+    console.print(table)

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, cast
 
 import yaml
+from jinja2 import Template as JinjaTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
 from stackcraft.errors import UserError
@@ -159,7 +160,18 @@ class Template:
         if not isinstance(source, str):
             return str(source)
         context = {**answers, **self.extensions.derive_context(dict(answers))}
-        return self._jinja.from_string(source).render(context)
+        return self._compiled(source).render(context)
+
+    def _compiled(self, source: str) -> JinjaTemplate:
+        # Enumerating variants renders the same few `when`s and validators many times.
+        compiled = self._cache.get(source)
+        if compiled is None:
+            compiled = self._cache[source] = self._jinja.from_string(source)
+        return compiled
+
+    @cached_property
+    def _cache(self) -> dict[str, JinjaTemplate]:
+        return {}
 
 
 def _question(name: str, spec: object) -> Question:

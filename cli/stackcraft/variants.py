@@ -7,14 +7,31 @@ sets every validator accepts. Nothing here lists the variant space by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from stackcraft.errors import UnknownPresetError, UserError
 from stackcraft.template import Question, Template
 
-__all__ = ["PRESETS", "Preset", "Variant", "enumerate_full", "preset_problem", "resolve_preset"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "Variant",
+    "enumerate_full",
+    "enumerate_pairwise",
+    "enumerate_presets",
+    "pairs_of",
+    "preset_problem",
+    "resolve_preset",
+    "variant_id",
+    "variants_for",
+]
+
+STRATEGIES = ("full", "pairwise", "presets")
+
+Pair = tuple[tuple[str, object], tuple[str, object]]
 
 
 @dataclass(frozen=True)
@@ -196,3 +213,119 @@ def _accepted(template: Template, data: Mapping[str, object]) -> bool:
     except UserError:
         return False
     return True
+
+
+def enumerate_presets(template: Template) -> list[Variant]:
+    """Return the presets this template can build, as variants named after them."""
+    return [
+        Variant(id=preset.name, data=dict(preset.answers))
+        for preset in PRESETS.values()
+        if not preset_problem(preset, template)
+    ]
+
+
+def pairs_of(data: Mapping[str, object]) -> set[Pair]:
+    """Return every pair of (question, value) in one answer set, in a canonical order."""
+    items = sorted(data.items(), key=lambda item: (item[0], repr(item[1])))
+    return {(a, b) for i, a in enumerate(items) for b in items[i + 1 :]}
+
+
+def enumerate_pairwise(template: Template, *, seed: int = 0, attempts: int = 40) -> list[Variant]:
+    """Return a small set of valid variants in which every feasible pair of values appears.
+
+    Greedy, in the spirit of AETG: each new row is built question by question in copier.yml
+    order, forcing one uncovered pair and otherwise choosing the value that covers the most
+    uncovered pairs with the values already chosen. A pair no valid row can hold (say
+    `ci=none` with `dependabot=false`, a question not asked then) is dropped after
+    `attempts` tries. Deterministic for a given `seed`.
+    """
+    rng = random.Random(seed)  # noqa: S311 - tie-breaking, not security
+    branching = [q for q in template.questions if _branches(q)]
+    uncovered: set[Pair] = set()
+    for i, first in enumerate(branching):
+        for second in branching[i + 1 :]:
+            for a in _branches(first):
+                for b in _branches(second):
+                    uncovered |= pairs_of({first.name: a, second.name: b})
+    rows: list[dict[str, object]] = []
+    for target in sorted(uncovered, key=repr):
+        if target not in uncovered:
+            continue
+        row = _row_covering(template, target, uncovered, rng, attempts)
+        if row is None:
+            uncovered.discard(target)
+            continue
+        rows.append(row)
+        uncovered -= pairs_of(row)
+    return [Variant(id=variant_id(template, row), data=row) for row in rows]
+
+
+def _row_covering(
+    template: Template,
+    target: Pair,
+    uncovered: set[Pair],
+    rng: random.Random,
+    attempts: int,
+) -> dict[str, object] | None:
+    forced = dict(target)
+    for _ in range(attempts):
+        row: dict[str, object] = {}
+        answers: dict[str, object] = {}
+        for question in template.questions:
+            if not template.is_asked(question, answers):
+                continue
+            values = _branches(question)
+            if not values:
+                answers[question.name] = template.default_for(question, answers)
+                continue
+            if question.name in forced:
+                value = forced[question.name]
+            else:
+                value = _best_value(question.name, values, row, uncovered, rng)
+            row[question.name] = answers[question.name] = value
+        if all(row.get(key, _MISSING) == value for key, value in forced.items()) and _accepted(
+            template, row
+        ):
+            return row
+    return None
+
+
+_MISSING = object()
+
+
+def _best_value(
+    name: str,
+    values: Iterable[object],
+    row: Mapping[str, object],
+    uncovered: set[Pair],
+    rng: random.Random,
+) -> object:
+    def gain(value: object) -> tuple[int, float]:
+        new = pairs_of({**row, name: value}) - pairs_of(row)
+        return (len(new & uncovered), rng.random())
+
+    return max(values, key=gain)
+
+
+def variants_for(strategy: str, template: Template) -> list[Variant]:
+    """Return the variants of `strategy` ("full", "pairwise" or "presets").
+
+    Raises:
+        UserError: for an unknown strategy.
+    """
+    if strategy == "full":
+        return enumerate_full(template)
+    if strategy == "pairwise":
+        return enumerate_pairwise(template)
+    if strategy == "presets":
+        return enumerate_presets(template)
+    raise UserError(f"unknown strategy '{strategy}': choose one of {', '.join(STRATEGIES)}")
+
+
+def as_data_flags(variant: Variant) -> str:
+    """Return the variant as `stackcraft new` flags: '-d auth=none -d dependabot=false'."""
+    return " ".join(f"-d {key}={_flag_value(value)}" for key, value in variant.data.items())
+
+
+def _flag_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
