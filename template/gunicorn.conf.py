@@ -21,7 +21,7 @@ def _usable_cpus() -> int:
 
 
 # 0.0.0.0: inside a container the app must be reachable from outside its network namespace.
-bind = [f"0.0.0.0:{_env_int('PORT', 8000)}"]  # noqa: S104
+bind = [f"0.0.0.0:{_env_int('PORT', 8000)}"]
 # uvicorn workers are async: one per CPU keeps every core busy.
 workers = _env_int("WEB_CONCURRENCY", _usable_cpus())
 # The uvicorn-worker package (uvicorn.workers is deprecated); it picks uvloop and httptools.

@@ -15,6 +15,7 @@ from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.render import parse_data, render_new
 from stackcraft.template import Template
+from stackcraft.update import update_project
 from stackcraft.validators import TOOLS, ValidationReport
 from stackcraft.validators import validate as run_validators
 from stackcraft.variants import (
@@ -141,6 +142,20 @@ def matrix(
     else:
         rows = [{"id": v.id, "data": dict(v.data), "args": as_data_flags(v)} for v in variants]
         typer.echo(json.dumps({"include": rows}))
+
+
+@app.command()
+def update(
+    path: Annotated[Path, typer.Argument(help="A generated project, committed in git.")] = Path(),
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Template version (default: latest tag)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
+) -> None:
+    """Pull template changes into PATH, keeping your edits; conflicts are listed."""
+    result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run))
+    report.show_update(result)
 
 
 def main() -> None:

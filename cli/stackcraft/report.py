@@ -9,6 +9,7 @@ from rich.table import Table
 
 from stackcraft.render import RenderResult
 from stackcraft.template import Template
+from stackcraft.update import UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
 from stackcraft.variants import Preset, Variant
 
@@ -19,6 +20,7 @@ __all__ = [
     "show_new",
     "show_outcome",
     "show_presets",
+    "show_update",
     "show_validation",
 ]
 
@@ -95,3 +97,34 @@ def show_matrix(variants: Sequence[Variant], strategy: str) -> None:
         answers = ", ".join(f"{key}={value}" for key, value in variant.data.items())
         table.add_row(variant.id, answers)
     console.print(table)
+
+
+def show_update(result: UpdateResult) -> None:
+    """Print the preview of an update and, once applied, what changed and what conflicts."""
+    plan = result.plan
+    console.print(f"template {plan.template}: {plan.from_ref} -> {plan.to_ref}")
+    if plan.empty:
+        console.print("[green]already up to date[/green]: the template changed nothing here")
+        return
+    table = Table(title="what the template changed", header_style="bold")
+    table.add_column("change")
+    table.add_column("file", overflow="fold")
+    for label, names in (
+        ("added", plan.added),
+        ("removed", plan.removed),
+        ("modified", plan.modified),
+    ):
+        for name in names:
+            table.add_row(label, name)
+    console.print(table)
+    if not result.applied:
+        console.print("dry run: nothing was changed")
+        return
+    console.print(f"{len(result.changed)} file(s) changed in the project; review with `git diff`")
+    if result.conflicts:
+        console.print("[red]conflicts[/red] (both you and the template changed these lines):")
+        for name in result.conflicts:
+            console.print(f"  {name}")
+        console.print("resolve the <<<<<<< markers, then commit")
+    else:
+        console.print("[green]no conflicts[/green]")
