@@ -21,3 +21,28 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UV_OFFLINE", "1")
     monkeypatch.delenv("STACKCRAFT_TEMPLATE", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+def make_template(root: Path, files: dict[str, str], settings: str = "") -> Path:
+    """Write a minimal stackcraft-shaped template: copier.yml, extensions, template/ files."""
+    (root / "extensions").mkdir(parents=True)
+    (root / "extensions" / "context.py").write_text(
+        (REPO_ROOT / "extensions" / "context.py").read_text()
+    )
+    (root / "copier.yml").write_text(
+        "_subdirectory: template\n"
+        "_jinja_extensions:\n"
+        "  - copier_template_extensions.TemplateExtensionLoader\n"
+        "  - extensions/context.py:StackcraftFilters\n"
+        "project_name: {type: str, default: Demo}\n" + settings
+    )
+    write_files(root / "template", files)
+    return root
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write each relative path of `files` under `root` with its text."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)

@@ -8,29 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from stackcraft.app import app
-from tests.conftest import REPO_ROOT
+from tests.conftest import make_template
 
 runner = CliRunner()
-
-
-def _throwaway_template(root: Path, files: dict[str, str], settings: str = "") -> Path:
-    """Write a minimal stackcraft-shaped template: copier.yml, extensions, template/ files."""
-    (root / "extensions").mkdir(parents=True)
-    (root / "extensions" / "context.py").write_text(
-        (REPO_ROOT / "extensions" / "context.py").read_text()
-    )
-    (root / "copier.yml").write_text(
-        "_subdirectory: template\n"
-        "_jinja_extensions:\n"
-        "  - copier_template_extensions.TemplateExtensionLoader\n"
-        "  - extensions/context.py:StackcraftFilters\n"
-        "project_name: {type: str, default: Demo}\n" + settings
-    )
-    for name, text in files.items():
-        path = root / "template" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def test_new_with_defaults_writes_a_project_with_its_answers(tmp_path: Path) -> None:
@@ -94,7 +74,7 @@ def test_new_keeps_an_existing_empty_destination_empty_on_failure(tmp_path: Path
 def test_new_writes_nothing_when_a_file_fails_to_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = _throwaway_template(
+    template = make_template(
         tmp_path / "tpl",
         {"ok.txt": "fine", "broken.txt.jinja": "{{ project_name | nosuchfilter }}"},
     )
@@ -109,7 +89,7 @@ def test_new_writes_nothing_when_a_file_fails_to_render(
 def test_new_writes_nothing_when_a_task_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = _throwaway_template(
+    template = make_template(
         tmp_path / "tpl", {"ok.txt": "fine"}, settings="_tasks:\n  - command: exit 3\n"
     )
     monkeypatch.setenv("STACKCRAFT_TEMPLATE", str(template))
