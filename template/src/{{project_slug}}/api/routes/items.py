@@ -3,7 +3,7 @@
 Every route takes the items' owner from `ItemOwnerDep`, so scoping lives in one place.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 
@@ -13,7 +13,9 @@ from ..deps import ItemOwnerDep, SessionDep
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No such item (or not yours)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No such item (or not yours)"}
+}
 
 
 def _not_found() -> HTTPException:

@@ -1,0 +1,235 @@
+"""Backing services for smoke runs: found on loopback, or started throwaway on free ports.
+
+`auto` uses a service already listening on its standard loopback port and otherwise starts
+a private one; `external` only uses what is running. A fresh database is created per run.
+Everything started here is stopped here, by its own process id; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stackcraft.errors import CheckFailedError
+
+__all__ = ["Service", "free_port", "postgres", "redis"]
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class Service:
+    """A running service a smoke run uses: its URL and whether this run started it."""
+
+    name: str
+    url: str
+    started: bool
+    cleanups: list[Callable[[], None]] = field(default_factory=list[Callable[[], None]])
+
+    def close(self) -> None:
+        """Undo what this run did (drop its database, stop what it started), last first."""
+        while self.cleanups:
+            with contextlib.suppress(Exception):
+                self.cleanups.pop()()
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection((LOOPBACK, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _wait(check: Callable[[], bool], *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise CheckFailedError(f"{what} did not come up within {seconds:.0f}s")
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@contextlib.contextmanager
+def postgres(mode: str) -> Generator[Service]:
+    """Yield PostgreSQL with a fresh, empty database; drop or stop it afterwards.
+
+    Raises:
+        CheckFailedError: when none is running (external) or none can be started (auto).
+    """
+    psql = shutil.which("psql")
+    if psql is None:
+        raise CheckFailedError(
+            "psql not found: install the PostgreSQL client (apt-get install postgresql-client)"
+        )
+    service: Service | None = None
+    try:
+        if _psql_ok(psql, 5432):
+            service = Service(name="postgresql", url="", started=False)
+            port = 5432
+        elif mode == "external":
+            raise CheckFailedError(
+                "no PostgreSQL on 127.0.0.1:5432 (--services external): start one, "
+                "or use --services auto to start a throwaway one"
+            )
+        else:
+            service, port = _start_postgres(psql)
+        database = f"smoke_{uuid.uuid4().hex[:12]}"
+        _psql(psql, port, f"CREATE DATABASE {database}")
+        service.cleanups.append(
+            lambda: _psql(psql, port, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        )
+        service.url = f"postgresql+asyncpg://postgres@{LOOPBACK}:{port}/{database}"
+        yield service
+    finally:
+        if service is not None:
+            service.close()
+
+
+def _psql(psql: str, port: int, sql: str) -> None:
+    done = subprocess.run(  # noqa: S603 - psql with our own SQL on loopback
+        [
+            psql,
+            "-h",
+            LOOPBACK,
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "3"},
+    )
+    if done.returncode != 0:
+        raise CheckFailedError(f"psql on port {port} failed: {done.stderr.strip()}")
+
+
+def _psql_ok(psql: str, port: int) -> bool:
+    if not _listening(port):
+        return False
+    try:
+        _psql(psql, port, "SELECT 1")
+    except CheckFailedError:
+        return False
+    return True
+
+
+def _start_postgres(psql: str) -> tuple[Service, int]:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    initdb = str(found[-1]) if found else shutil.which("initdb")
+    if initdb is None:
+        raise CheckFailedError(
+            "no PostgreSQL on 127.0.0.1:5432 and no initdb to start one: "
+            "install PostgreSQL (apt-get install postgresql)"
+        )
+    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
+    data = Path(tempfile.mkdtemp(prefix="stackcraft-pg-"))
+    service = Service(name="postgresql", url="", started=True)
+    service.cleanups.append(lambda: shutil.rmtree(data, ignore_errors=True))
+    # PostgreSQL refuses to run as root: run it as the `postgres` user when we are root.
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            raise CheckFailedError("running as root without runuser: cannot start PostgreSQL")
+        shutil.chown(data, user="postgres")
+        as_user = [runuser, "-u", "postgres", "--"]
+    port = free_port()
+    db = str(data / "db")
+    options = f"-p {port} -c listen_addresses={LOOPBACK} -c unix_socket_directories={data}"
+    steps = [
+        [*as_user, initdb, "-D", db, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        [*as_user, pg_ctl, "-D", db, "-w", "-l", str(data / "log"), "-o", options, "start"],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+        if done.returncode != 0:
+            service.close()
+            raise CheckFailedError(f"starting PostgreSQL failed: {done.stderr.strip()[-300:]}")
+    stop = [*as_user, pg_ctl, "-D", db, "-m", "fast", "-w", "stop"]
+
+    def stop_postgres() -> None:
+        subprocess.run(stop, capture_output=True, timeout=60, check=False)  # noqa: S603
+
+    service.cleanups.append(stop_postgres)
+    _wait(lambda: _psql_ok(psql, port), seconds=30, what="PostgreSQL")
+    return service, port
+
+
+# ---------------------------------------------------------------- Redis
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def redis(mode: str) -> Generator[Service]:
+    """Yield a Redis that answers PING; stop it afterwards if this run started it.
+
+    Raises:
+        CheckFailedError: when none is running (external) or none can be started (auto).
+    """
+    if _redis_ping(6379):
+        yield Service(name="redis", url=f"redis://{LOOPBACK}:6379/0", started=False)
+        return
+    if mode == "external":
+        raise CheckFailedError(
+            "no Redis on 127.0.0.1:6379 (--services external): start one, "
+            "or use --services auto to start a throwaway one"
+        )
+    server = shutil.which("redis-server")
+    if server is None:
+        raise CheckFailedError(
+            "no Redis on 127.0.0.1:6379 and no redis-server to start one: "
+            "install Redis (apt-get install redis-server)"
+        )
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own throwaway server on loopback
+        [server, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    service = Service(name="redis", url=f"redis://{LOOPBACK}:{port}/0", started=True)
+
+    def stop_redis() -> None:
+        process.terminate()
+        process.wait(timeout=10)
+
+    service.cleanups.append(stop_redis)
+    try:
+        _wait(lambda: _redis_ping(port), seconds=15, what="Redis")
+        yield service
+    finally:
+        service.close()
