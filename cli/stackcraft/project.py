@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +77,14 @@ class Project:
             raise CheckFailedError(f"uv sync failed in '{self.path}': {last[0]}")
         return run
 
-    def run(self, *command: str, timeout: float = 600, **env: str) -> ToolRun:
-        """Run `command` inside the project's environment (uv run --no-sync)."""
+    def run(
+        self, *command: str, env: Mapping[str, str] | None = None, timeout: float = 600
+    ) -> ToolRun:
+        """Run `command` inside the project's environment (uv run --no-sync), with `env` added."""
         uv = shutil.which("uv") or "uv"
         return run_tool(
             [uv, "run", "--no-sync", *command],
             cwd=self.path,
-            env=project_env(**env),
+            env=project_env(**(env or {})),
             timeout=timeout,
         )

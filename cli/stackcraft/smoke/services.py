@@ -21,7 +21,7 @@ from pathlib import Path
 
 from stackcraft.errors import CheckFailedError
 
-__all__ = ["Service", "free_port", "postgres", "redis"]
+__all__ = ["Postgres", "Service", "free_port", "postgres", "redis"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -69,9 +69,27 @@ def _wait(check: Callable[[], bool], *, seconds: float, what: str) -> None:
 # ---------------------------------------------------------------- PostgreSQL
 
 
+@dataclass
+class Postgres(Service):
+    """A PostgreSQL server; `database()` makes a fresh database that `close()` drops."""
+
+    psql: str = "psql"
+    port: int = 5432
+
+    def database(self) -> str:
+        """Create an empty database and return its asyncpg URL."""
+        name = f"smoke_{uuid.uuid4().hex[:12]}"
+        _psql(self.psql, self.port, f"CREATE DATABASE {name}")
+        psql, port = self.psql, self.port
+        self.cleanups.append(
+            lambda: _psql(psql, port, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        )
+        return f"postgresql+asyncpg://postgres@{LOOPBACK}:{port}/{name}"
+
+
 @contextlib.contextmanager
-def postgres(mode: str) -> Generator[Service]:
-    """Yield PostgreSQL with a fresh, empty database; drop or stop it afterwards.
+def postgres(mode: str) -> Generator[Postgres]:
+    """Yield a PostgreSQL server to make fresh databases on; drop or stop them afterwards.
 
     Raises:
         CheckFailedError: when none is running (external) or none can be started (auto).
@@ -81,28 +99,19 @@ def postgres(mode: str) -> Generator[Service]:
         raise CheckFailedError(
             "psql not found: install the PostgreSQL client (apt-get install postgresql-client)"
         )
-    service: Service | None = None
-    try:
-        if _psql_ok(psql, 5432):
-            service = Service(name="postgresql", url="", started=False)
-            port = 5432
-        elif mode == "external":
-            raise CheckFailedError(
-                "no PostgreSQL on 127.0.0.1:5432 (--services external): start one, "
-                "or use --services auto to start a throwaway one"
-            )
-        else:
-            service, port = _start_postgres(psql)
-        database = f"smoke_{uuid.uuid4().hex[:12]}"
-        _psql(psql, port, f"CREATE DATABASE {database}")
-        service.cleanups.append(
-            lambda: _psql(psql, port, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    if _psql_ok(psql, 5432):
+        server = Postgres(name="postgresql", url=f"{LOOPBACK}:5432", started=False, psql=psql)
+    elif mode == "external":
+        raise CheckFailedError(
+            "no PostgreSQL on 127.0.0.1:5432 (--services external): start one, "
+            "or use --services auto to start a throwaway one"
         )
-        service.url = f"postgresql+asyncpg://postgres@{LOOPBACK}:{port}/{database}"
-        yield service
+    else:
+        server = _start_postgres(psql)
+    try:
+        yield server
     finally:
-        if service is not None:
-            service.close()
+        server.close()
 
 
 def _psql(psql: str, port: int, sql: str) -> None:
@@ -140,7 +149,7 @@ def _psql_ok(psql: str, port: int) -> bool:
     return True
 
 
-def _start_postgres(psql: str) -> tuple[Service, int]:
+def _start_postgres(psql: str) -> Postgres:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     initdb = str(found[-1]) if found else shutil.which("initdb")
     if initdb is None:
@@ -150,7 +159,10 @@ def _start_postgres(psql: str) -> tuple[Service, int]:
         )
     pg_ctl = str(Path(initdb).with_name("pg_ctl"))
     data = Path(tempfile.mkdtemp(prefix="stackcraft-pg-"))
-    service = Service(name="postgresql", url="", started=True)
+    port = free_port()
+    service = Postgres(
+        name="postgresql", url=f"{LOOPBACK}:{port}", started=True, psql=psql, port=port
+    )
     service.cleanups.append(lambda: shutil.rmtree(data, ignore_errors=True))
     # PostgreSQL refuses to run as root: run it as the `postgres` user when we are root.
     as_user: list[str] = []
@@ -160,9 +172,10 @@ def _start_postgres(psql: str) -> tuple[Service, int]:
             raise CheckFailedError("running as root without runuser: cannot start PostgreSQL")
         shutil.chown(data, user="postgres")
         as_user = [runuser, "-u", "postgres", "--"]
-    port = free_port()
     db = str(data / "db")
-    options = f"-p {port} -c listen_addresses={LOOPBACK} -c unix_socket_directories={data}"
+    options = (
+        f"-p {port} -c listen_addresses={LOOPBACK} -c unix_socket_directories={data} -c fsync=off"
+    )
     steps = [
         [*as_user, initdb, "-D", db, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
         [*as_user, pg_ctl, "-D", db, "-w", "-l", str(data / "log"), "-o", options, "start"],
@@ -179,7 +192,7 @@ def _start_postgres(psql: str) -> tuple[Service, int]:
 
     service.cleanups.append(stop_postgres)
     _wait(lambda: _psql_ok(psql, port), seconds=30, what="PostgreSQL")
-    return service, port
+    return service
 
 
 # ---------------------------------------------------------------- Redis

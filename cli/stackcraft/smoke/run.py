@@ -1,0 +1,328 @@
+"""`stackcraft smoke`: install, migrate, test, boot, probe and stop a generated project.
+
+Each step is timed and reported; after the first failure the remaining steps are skipped
+but whatever was started is still stopped. The production server (gunicorn) runs from the
+project's own virtual environment so this process owns its PID and can SIGTERM it.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import secrets
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from stackcraft.errors import CheckFailedError
+from stackcraft.project import Project, project_env
+from stackcraft.smoke import services
+from stackcraft.validators._base import Status
+
+__all__ = ["SmokeReport", "Step", "smoke"]
+
+BOOT_SECONDS = 60
+STOP_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Step:
+    """One smoke step: its name, verdict, duration and what went wrong (one line)."""
+
+    name: str
+    status: Status
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SmokeReport:
+    """Every step of one smoke run."""
+
+    project: Path
+    steps: tuple[Step, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every step passed."""
+        return all(step.status == "pass" for step in self.steps)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report in its documented, stable JSON shape."""
+        return {
+            "project": str(self.project),
+            "ok": self.ok,
+            "steps": [
+                {
+                    "name": s.name,
+                    "status": s.status,
+                    "seconds": round(s.seconds, 3),
+                    "detail": s.detail,
+                }
+                for s in self.steps
+            ],
+        }
+
+
+class _StepError(Exception):
+    """A step failed; the message is the one line the report shows."""
+
+
+@dataclass
+class _Run:
+    """The state of one smoke run while it goes."""
+
+    project: Project
+    on_step: Callable[[Step], None] | None
+    steps: list[Step] = field(default_factory=list[Step])
+    failed: bool = False
+
+    def step(self, name: str, action: Callable[[], str | None], *, always: bool = False) -> None:
+        if self.failed and not always:
+            self.record(
+                Step(name=name, status="skip", seconds=0.0, detail="an earlier step failed")
+            )
+            return
+        started = time.perf_counter()
+        try:
+            detail = action() or ""
+            status: Status = "pass"
+        except (_StepError, CheckFailedError) as error:
+            detail, status = str(error), "fail"
+            self.failed = True
+        self.record(
+            Step(name=name, status=status, seconds=time.perf_counter() - started, detail=detail)
+        )
+
+    def record(self, step: Step) -> None:
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+
+
+def smoke(
+    project: Project, *, services_mode: str = "auto", on_step: Callable[[Step], None] | None = None
+) -> SmokeReport:
+    """Run the smoke steps on `project` and return their report (never raises for a step).
+
+    Raises:
+        CheckFailedError: only when a backing service cannot be found or started.
+    """
+    run = _Run(project=project, on_step=on_step)
+    answers = project.answers
+    with contextlib.ExitStack() as stack:
+        env: dict[str, str] = {}
+        test_env: dict[str, str] = {}
+        started = time.perf_counter()
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stackcraft-smoke-")))
+        used: list[str] = []
+        if answers.database == "postgresql":
+            server = stack.enter_context(services.postgres(services_mode))
+            env["DATABASE_URL"] = server.database()
+            test_env["DATABASE_URL"] = server.database()
+            used.append(f"postgresql {'started' if server.started else 'found'} at {server.url}")
+        else:
+            env["DATABASE_URL"] = f"sqlite+aiosqlite:///{scratch / 'app.db'}"
+        if answers.cache == "redis":
+            cache = stack.enter_context(services.redis(services_mode))
+            env["REDIS_URL"] = cache.url
+            used.append(f"redis {'started' if cache.started else 'found'} at {cache.url}")
+        run.record(
+            Step(
+                name="services",
+                status="pass",
+                seconds=time.perf_counter() - started,
+                detail="; ".join(used) or "none needed (SQLite)",
+            )
+        )
+        run.step("install", lambda: _install(project))
+        run.step("migrate", lambda: _migrate(project, env))
+        run.step("tests", lambda: _tests(project, test_env))
+        server_env = env | {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DOCS_USERNAME": "smoke",
+            "DOCS_PASSWORD": secrets.token_urlsafe(24),
+            "WEB_CONCURRENCY": "2",
+        }
+        port = services.free_port()
+        process: list[subprocess.Popen[bytes]] = []
+        run.step("boot", lambda: _boot(project, port, server_env, scratch, process, stack))
+        base = f"http://{services.LOOPBACK}:{port}"
+        run.step("GET /healthz", lambda: _expect(f"{base}/healthz", 200))
+        run.step("GET /readyz", lambda: _expect(f"{base}/readyz", 200))
+        run.step("docs", lambda: _docs(base, answers.api_docs, server_env))
+        run.step("round trip", lambda: _round_trip(base, use_jwt=answers.auth == "jwt"))
+        if process:
+            run.step("stop (SIGTERM)", lambda: _stop(process[0], scratch), always=True)
+    return SmokeReport(project=project.path, steps=tuple(run.steps))
+
+
+def _install(project: Project) -> str:
+    synced = project.sync()
+    return f"uv sync in {synced.seconds:.1f}s"
+
+
+def _migrate(project: Project, env: dict[str, str]) -> str:
+    result = project.run(project.answers.project_slug, "migrate", env=env)
+    if result.returncode != 0:
+        raise _StepError(f"migrate exited {result.returncode}: {_last_line(result.output)}")
+    return ""
+
+
+def _tests(project: Project, env: dict[str, str]) -> str:
+    result = project.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
+    summary = _last_line(result.stdout)
+    if result.returncode != 0:
+        raise _StepError(f"pytest exited {result.returncode}: {summary}")
+    return summary
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
+
+
+def _boot(
+    project: Project,
+    port: int,
+    env: dict[str, str],
+    scratch: Path,
+    process: list[subprocess.Popen[bytes]],
+    stack: contextlib.ExitStack,
+) -> str:
+    gunicorn = project.path / ".venv" / "bin" / "gunicorn"
+    if not gunicorn.is_file():
+        raise _StepError(f"'{gunicorn}' not found: the project does not install gunicorn")
+    log = (scratch / "server.log").open("wb")
+    stack.callback(log.close)
+    command = [
+        str(gunicorn),
+        f"{project.answers.project_slug}.main:app",
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        f"{services.LOOPBACK}:{port}",
+    ]
+    child = subprocess.Popen(  # noqa: S603 - the project's own gunicorn, fixed arguments
+        command, cwd=project.path, env=project_env(**env), stdout=log, stderr=subprocess.STDOUT
+    )
+    process.append(child)
+    stack.callback(_kill_if_running, child)
+    deadline = time.monotonic() + BOOT_SECONDS
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise _StepError(
+                f"gunicorn exited {child.returncode} while booting: {_tail(scratch / 'server.log')}"
+            )
+        with contextlib.suppress(OSError):
+            if _get(f"http://{services.LOOPBACK}:{port}/healthz")[0] == 200:
+                return f"gunicorn on 127.0.0.1:{port}, pid {child.pid}"
+        time.sleep(0.2)
+    raise _StepError(
+        f"no answer on /healthz within {BOOT_SECONDS}s: {_tail(scratch / 'server.log')}"
+    )
+
+
+def _tail(log: Path) -> str:
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "Error" in ln or "error" in ln]
+    return (errors or lines or ["(empty log)"])[-1].strip()[:300]
+
+
+def _kill_if_running(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.kill()
+        child.wait(timeout=10)
+
+
+def _stop(child: subprocess.Popen[bytes], scratch: Path) -> str:
+    child.send_signal(signal.SIGTERM)
+    try:
+        code = child.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired as error:
+        raise _StepError(f"gunicorn still running {STOP_SECONDS}s after SIGTERM") from error
+    if code != 0:
+        raise _StepError(f"gunicorn exited {code} after SIGTERM: {_tail(scratch / 'server.log')}")
+    return "exited 0"
+
+
+def _get(
+    url: str, *, headers: dict[str, str] | None = None, body: object = None
+) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310 - only http://127.0.0.1 URLs we built
+        url,
+        data=data,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="GET" if body is None else "POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            raw = response.read()
+            status = int(response.status)
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), int(error.code)
+    try:
+        return status, json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        return status, raw.decode(errors="replace")
+
+
+def _expect(
+    url: str, status: int, *, headers: dict[str, str] | None = None, body: object = None
+) -> Any:
+    try:
+        got, payload = _get(url, headers=headers, body=body)
+    except OSError as error:
+        raise _StepError(f"{url}: {error}") from error
+    if got != status:
+        raise _StepError(f"{url} answered {got}, expected {status}: {str(payload)[:200]}")
+    return payload
+
+
+def _docs(base: str, mode: str, env: dict[str, str]) -> str:
+    if mode == "off":
+        _expect(f"{base}/docs", 404)
+        return "off: /docs is 404"
+    if mode == "basic":
+        _expect(f"{base}/docs", 401)
+        pair = f"{env['DOCS_USERNAME']}:{env['DOCS_PASSWORD']}".encode()
+        auth = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        _expect(f"{base}/docs", 200, headers=auth)
+        _expect(f"{base}/openapi.json", 200, headers=auth)
+        return "basic: 401 without credentials, 200 with"
+    _expect(f"{base}/docs", 200)
+    _expect(f"{base}/openapi.json", 200)
+    return "public: /docs and /openapi.json are 200"
+
+
+def _round_trip(base: str, *, use_jwt: bool) -> str:
+    headers: dict[str, str] = {}
+    if use_jwt:
+        email = f"smoke-{uuid.uuid4().hex[:8]}@example.com"
+        password = secrets.token_urlsafe(16)
+        credentials = {"email": email, "password": password}
+        _expect(f"{base}/auth/signup", 201, body=credentials)
+        tokens = cast("dict[str, Any]", _expect(f"{base}/auth/login", 200, body=credentials))
+        headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        _expect(f"{base}/items", 401)
+    created = cast(
+        "dict[str, Any]",
+        _expect(f"{base}/items", 201, headers=headers, body={"title": "smoke test"}),
+    )
+    page = cast("dict[str, Any]", _expect(f"{base}/items", 200, headers=headers))
+    ids = [item.get("id") for item in cast("list[dict[str, Any]]", page.get("items", []))]
+    if created.get("id") not in ids:
+        raise _StepError(f"the created item {created.get('id')} is missing from GET /items")
+    steps = "signup, login, " if use_jwt else ""
+    return f"{steps}create, list: item {created.get('id')} listed"
