@@ -14,6 +14,8 @@ from stackcraft import report
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.render import parse_data, render_new
+from stackcraft.smoke.run import SmokeReport
+from stackcraft.smoke.run import smoke as run_smoke
 from stackcraft.template import Template
 from stackcraft.update import update_project
 from stackcraft.validators import TOOLS, ValidationReport
@@ -38,6 +40,7 @@ app = typer.Typer(
 
 T = TypeVar("T")
 FORMATS = ("table", "json", "github")
+SERVICE_MODES = ("auto", "external")
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -113,6 +116,34 @@ def validate(
         typer.echo(json.dumps(result.as_json(), indent=2))
     else:
         report.show_validation(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def smoke(
+    path: Annotated[Path, typer.Argument(help="A generated project.")],
+    services: Annotated[
+        str,
+        typer.Option(
+            help="auto: find running services or start throwaway ones; external: find only."
+        ),
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+) -> None:
+    """Install, migrate, test, boot and probe PATH, then stop it; exit 1 on any failure."""
+
+    def action() -> SmokeReport:
+        if services not in SERVICE_MODES:
+            raise UserError(f"unknown --services '{services}': choose auto or external")
+        on_step = None if as_json else report.show_step
+        return run_smoke(Project.open(path), services_mode=services, on_step=on_step)
+
+    result = _run(action)
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        report.show_smoke(result)
     if not result.ok:
         raise typer.Exit(1)
 

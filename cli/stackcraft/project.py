@@ -10,8 +10,8 @@ from pathlib import Path
 
 from stackcraft.answers import Answers, read_answers
 from stackcraft.errors import CheckFailedError, UserError
+from stackcraft.process import ToolRun, run_tool
 from stackcraft.pythons import find_python
-from stackcraft.validators._base import ToolRun, run_tool
 
 __all__ = ["Project", "project_env"]
 

@@ -20,6 +20,7 @@ from typing import Any, cast
 import copier
 import yaml
 from copier.errors import DirtyLocalWarning
+from plumbum import local
 
 from stackcraft.errors import (
     DestinationNotEmptyError,
@@ -146,11 +147,9 @@ def _interpreter_for_tasks(
     if python is None:
         yield
         return
-    os.environ["UV_PYTHON"] = str(python)
-    try:
+    # Copier hands tasks plumbum's copy of the environment, not os.environ itself.
+    with local.env(UV_PYTHON=str(python)):
         yield
-    finally:
-        del os.environ["UV_PYTHON"]
 
 
 def _recorded_answers(project: Path) -> dict[str, object]:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stackcraft.render import RenderResult
+from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
 from stackcraft.update import UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
@@ -20,6 +21,8 @@ __all__ = [
     "show_new",
     "show_outcome",
     "show_presets",
+    "show_smoke",
+    "show_step",
     "show_update",
     "show_validation",
 ]
@@ -128,3 +131,27 @@ def show_update(result: UpdateResult) -> None:
         console.print("resolve the <<<<<<< markers, then commit")
     else:
         console.print("[green]no conflicts[/green]")
+
+
+def show_step(step: Step) -> None:
+    """Print one smoke step as it finishes."""
+    detail = f"  [dim]{step.detail}[/dim]" if step.detail else ""
+    console.print(
+        f"  {_STATUS[step.status]}  {step.name} ({step.seconds:.1f}s){detail}", soft_wrap=True
+    )
+
+
+def show_smoke(report: SmokeReport) -> None:
+    """Print the smoke table: step, status, seconds, detail."""
+    table = Table(title=f"smoke {report.project}", header_style="bold")
+    table.add_column("step")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("detail", overflow="fold")
+    for step in report.steps:
+        table.add_row(step.name, _STATUS[step.status], f"{step.seconds:.2f}", step.detail)
+    total = sum(step.seconds for step in report.steps)
+    table.add_row("total", "", f"{total:.2f}", "")
+    console.print(table)
+    verdict = "[green]smoke passed[/green]" if report.ok else "[red]smoke failed[/red]"
+    console.print(verdict)

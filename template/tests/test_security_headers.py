@@ -25,7 +25,9 @@ async def test_error_responses_carry_security_headers_too(client: AsyncClient) -
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_hsts_is_off_outside_production(client: AsyncClient) -> None:
-    response = await client.get("/healthz")
+async def test_hsts_is_sent_over_https_only(client: AsyncClient) -> None:
+    over_http = await client.get("http://test/healthz")
+    over_https = await client.get("https://test/healthz")
 
-    assert "Strict-Transport-Security" not in response.headers
+    assert "Strict-Transport-Security" not in over_http.headers
+    assert over_https.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -158,8 +158,8 @@ def smoke(
         process: list[subprocess.Popen[bytes]] = []
         run.step("boot", lambda: _boot(project, port, server_env, scratch, process, stack))
         base = f"http://{services.LOOPBACK}:{port}"
-        run.step("GET /healthz", lambda: _expect(f"{base}/healthz", 200))
-        run.step("GET /readyz", lambda: _expect(f"{base}/readyz", 200))
+        run.step("GET /healthz", lambda: _status(f"{base}/healthz", 200))
+        run.step("GET /readyz", lambda: _status(f"{base}/readyz", 200))
         run.step("docs", lambda: _docs(base, answers.api_docs, server_env))
         run.step("round trip", lambda: _round_trip(base, use_jwt=answers.auth == "jwt"))
         if process:
@@ -288,6 +288,11 @@ def _expect(
     if got != status:
         raise _StepError(f"{url} answered {got}, expected {status}: {str(payload)[:200]}")
     return payload
+
+
+def _status(url: str, status: int) -> str:
+    payload = _expect(url, status)
+    return json.dumps(payload, separators=(",", ":"))[:200]
 
 
 def _docs(base: str, mode: str, env: dict[str, str]) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from stackcraft.process import ToolRun, run_tool
 
 __all__ = [
     "Finding",
@@ -76,21 +75,6 @@ class ToolMissing(Exception):  # noqa: N818 - a condition, not a failure of ours
         super().__init__(f"{tool} is not installed: {install}")
 
 
-@dataclass(frozen=True)
-class ToolRun:
-    """A finished tool process."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def output(self) -> str:
-        """stdout and stderr together, stdout first."""
-        return (self.stdout + "\n" + self.stderr).strip()
-
-
 def dev_tool(name: str, *, install: str) -> str:
     """Return the path of `name` from stackcraft's environment, else from PATH.
 
@@ -104,30 +88,3 @@ def dev_tool(name: str, *, install: str) -> str:
     if found is None:
         raise ToolMissing(tool=name, install=install)
     return found
-
-
-def run_tool(
-    command: Sequence[str],
-    *,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = 600,
-) -> ToolRun:
-    """Run `command` in `cwd` and return what it printed; never raises on a non-zero exit."""
-    started = time.perf_counter()
-    # Commands are built by the validators from fixed arguments and the project's own paths.
-    done = subprocess.run(  # noqa: S603
-        list(command),
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return ToolRun(
-        returncode=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
-        seconds=time.perf_counter() - started,
-    )

@@ -15,16 +15,17 @@ DOCS_CSP = (
     "connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+# Browsers heed HSTS only over https; the proxy in front sets the scheme (X-Forwarded-Proto).
 HSTS = "max-age=63072000; includeSubDomains"
 
 
 class SecurityHeadersMiddleware:
-    """Adds nosniff, frame-deny, referrer policy and a CSP (and HSTS when asked).
+    """Adds nosniff, frame-deny, referrer policy, a CSP, and HSTS on https requests.
 
     Headers a route sets itself are kept.
     """
 
-    def __init__(self, app: ASGIApp, *, hsts: bool, docs_path: str = "/docs") -> None:
+    def __init__(self, app: ASGIApp, *, docs_path: str = "/docs") -> None:
         self.app = app
         self.docs_path = docs_path
         self.headers = {
@@ -33,8 +34,6 @@ class SecurityHeadersMiddleware:
             "Referrer-Policy": "no-referrer",
             "Cross-Origin-Opener-Policy": "same-origin",
         }
-        if hsts:
-            self.headers["Strict-Transport-Security"] = HSTS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app, adding the headers to its response."""
@@ -42,6 +41,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         csp = DOCS_CSP if scope["path"] == self.docs_path else API_CSP
+        https = scope["scheme"] == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -49,6 +49,8 @@ class SecurityHeadersMiddleware:
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", csp)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
