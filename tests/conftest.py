@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
+from plumbum import local
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +20,10 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     # The template's `uv lock` task then resolves from the local cache only: fast, and a
     # cold cache just leaves the project unlocked (the task says so) instead of failing.
-    monkeypatch.setenv("UV_OFFLINE", "1")
+    for key, value in {"UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never"}.items():
+        monkeypatch.setenv(key, value)
+        # Copier runs tasks with plumbum's copy of the environment, taken at import.
+        monkeypatch.setitem(cast("dict[str, str]", local.env), key, value)
     monkeypatch.delenv("STACKCRAFT_TEMPLATE", raising=False)
     monkeypatch.chdir(tmp_path)
 

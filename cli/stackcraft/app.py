@@ -13,6 +13,7 @@ import typer
 from stackcraft import report
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
+from stackcraft.prove import prove as run_prove
 from stackcraft.render import parse_data, render_new
 from stackcraft.smoke.run import SmokeReport
 from stackcraft.smoke.run import smoke as run_smoke
@@ -187,6 +188,32 @@ def update(
     """Pull template changes into PATH, keeping your edits; conflicts are listed."""
     result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run))
     report.show_update(result)
+
+
+@app.command()
+def prove(
+    strategy: Annotated[str, typer.Option(help="full, pairwise, or presets.")] = "pairwise",
+    tier: Annotated[str, typer.Option(help="render, static (validate), or smoke.")] = "render",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Variants proved at once.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+) -> None:
+    """Render every variant of a strategy and run a tier on each; exit 1 if any fails."""
+    with report.ProveProgress(enabled=not as_json) as progress:
+        result = _run(
+            lambda: run_prove(
+                strategy=strategy,
+                tier=tier,
+                jobs=jobs,
+                on_start=progress.start,
+                on_result=progress.advance,
+            )
+        )
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        report.show_prove(result)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from stackcraft.prove import ProveReport, VariantResult
 from stackcraft.render import RenderResult
 from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
@@ -15,12 +17,14 @@ from stackcraft.validators import Outcome, ValidationReport
 from stackcraft.variants import Preset, Variant
 
 __all__ = [
+    "ProveProgress",
     "console",
     "error_console",
     "show_matrix",
     "show_new",
     "show_outcome",
     "show_presets",
+    "show_prove",
     "show_smoke",
     "show_step",
     "show_update",
@@ -155,3 +159,53 @@ def show_smoke(report: SmokeReport) -> None:
     console.print(table)
     verdict = "[green]smoke passed[/green]" if report.ok else "[red]smoke failed[/red]"
     console.print(verdict)
+
+
+class ProveProgress:
+    """A progress bar over a prove run: one tick per finished variant."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=error_console,
+            disable=not enabled,
+        )
+        self._task = self._progress.add_task("proving", total=None)
+
+    def __enter__(self) -> ProveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def start(self, total: int) -> None:
+        """Set how many variants will run."""
+        self._progress.update(self._task, total=total)
+
+    def advance(self, result: VariantResult) -> None:
+        """Count one finished variant, and print it when it failed."""
+        if not result.ok:
+            self._progress.console.print(f"[red]FAIL[/red] {result.id}: {result.first_error}")
+        self._progress.advance(self._task)
+
+
+def show_prove(report: ProveReport) -> None:
+    """Print the summary table of a prove run, and name every failing variant."""
+    table = Table(
+        title=f"prove: strategy {report.strategy}, tier {report.tier}", header_style="bold"
+    )
+    table.add_column("variant", overflow="fold")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("first error", overflow="fold")
+    for result in report.results:
+        status = _STATUS["pass" if result.ok else "fail"]
+        table.add_row(result.id, status, f"{result.seconds:.1f}", result.first_error)
+    console.print(table)
+    failed = [r for r in report.results if not r.ok]
+    passed = len(report.results) - len(failed)
+    console.print(f"{passed} passed, {len(failed)} failed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stackcraft.checks import render_problems
 from tests.render.conftest import Render
 
 
@@ -36,3 +37,4 @@ def test_a_hostile_project_name_renders_with_the_value_kept(render: Render) -> N
     assert result.project_dir is not None
     assert result.answers["project_slug"] == "unicode_quoted_svc_b"
     assert name in (result.project_dir / "README.md").read_text()
+    assert render_problems(result.project_dir) == []

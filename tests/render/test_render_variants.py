@@ -7,9 +7,6 @@ files exist exactly when their toggle asks; the generated Python is ruff clean.
 
 from __future__ import annotations
 
-import ast
-import json
-import re
 import subprocess
 import sys
 import tomllib
@@ -20,14 +17,12 @@ from typing import Any, cast
 import pytest
 import yaml
 
+from stackcraft.checks import render_problems
 from stackcraft.template import Template
 from stackcraft.variants import Variant, enumerate_full
 from tests.render.conftest import Render
 
 VARIANTS = enumerate_full(Template.load())
-
-# `${{ ... }}` is GitHub Actions' own syntax; any other `{{` or `{%` is leftover Jinja.
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}")
 
 Answers = Mapping[str, object]
 
@@ -65,23 +60,6 @@ ALWAYS = (
 )
 
 
-def _text_files(project: Path) -> list[Path]:
-    return [p for p in project.rglob("*") if p.is_file() and ".venv" not in p.parts]
-
-
-def _parse(path: Path) -> None:
-    text = path.read_text()
-    suffix = path.suffix
-    if suffix in {".yml", ".yaml"}:
-        list(yaml.safe_load_all(text))
-    elif suffix == ".toml" or path.name == "uv.lock":
-        tomllib.loads(text)
-    elif suffix == ".json":
-        json.loads(text)
-    elif suffix == ".py":
-        ast.parse(text, filename=str(path))
-
-
 @pytest.fixture(params=VARIANTS, ids=[variant.id for variant in VARIANTS])
 def rendered(request: pytest.FixtureRequest, render: Render) -> tuple[Variant, Path]:
     variant = cast("Variant", request.param)
@@ -101,11 +79,7 @@ def test_variant_renders_a_complete_parseable_ruff_clean_project(
     for key, value in variant.data.items():
         assert answers[key] == value, key
 
-    files = _text_files(project)
-    for path in files:
-        text = path.read_text()
-        assert not LEFTOVER_JINJA.search(text), f"leftover Jinja in {path.relative_to(project)}"
-        _parse(path)
+    assert render_problems(project) == []
 
     for name in ALWAYS:
         assert (project / name.format(slug=slug)).is_file(), name

@@ -1,0 +1,148 @@
+"""`stackcraft prove`: render every variant of a strategy and run one proof tier on each.
+
+Variants run in worker processes (`jobs` at a time): Copier and the tools it runs keep
+process-wide state (working directory, environment), so threads would trip over each other.
+Each variant renders into its own temporary directory, which is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackcraft.checks import render_problems
+from stackcraft.errors import StackcraftError, UserError
+from stackcraft.project import Project
+from stackcraft.render import render_new
+from stackcraft.smoke.run import smoke
+from stackcraft.template import Template
+from stackcraft.validators import validate
+from stackcraft.variants import Variant, variants_for
+
+__all__ = ["TIERS", "ProveReport", "VariantResult", "prove"]
+
+TIERS = ("render", "static", "smoke")
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One variant's verdict for a tier, with its first error when it failed."""
+
+    id: str
+    data: dict[str, object]
+    ok: bool
+    seconds: float
+    first_error: str = ""
+
+
+@dataclass(frozen=True)
+class ProveReport:
+    """Every variant's verdict for one strategy and tier."""
+
+    strategy: str
+    tier: str
+    results: tuple[VariantResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every variant passed."""
+        return all(result.ok for result in self.results)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report in its documented, stable JSON shape."""
+        return {
+            "strategy": self.strategy,
+            "tier": self.tier,
+            "ok": self.ok,
+            "variants": [
+                {
+                    "id": r.id,
+                    "data": r.data,
+                    "ok": r.ok,
+                    "seconds": round(r.seconds, 3),
+                    "first_error": r.first_error,
+                }
+                for r in self.results
+            ],
+        }
+
+
+def prove(
+    *,
+    strategy: str,
+    tier: str,
+    jobs: int = 1,
+    template_root: Path | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[VariantResult], None] | None = None,
+) -> ProveReport:
+    """Render each variant of `strategy` and run `tier` on it; return every verdict.
+
+    Raises:
+        UserError: for an unknown strategy or tier, or fewer than one job.
+    """
+    if tier not in TIERS:
+        raise UserError(f"unknown tier '{tier}': choose one of {', '.join(TIERS)}")
+    if jobs < 1:
+        raise UserError(f"-j {jobs} is not a number of jobs: give 1 or more")
+    template = Template.load(template_root)
+    variants = variants_for(strategy, template)
+    if on_start is not None:
+        on_start(len(variants))
+    results: dict[str, VariantResult] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(prove_variant, variant, tier, template.root) for variant in variants]
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.id] = result
+            if on_result is not None:
+                on_result(result)
+    ordered = tuple(results[variant.id] for variant in variants)
+    return ProveReport(strategy=strategy, tier=tier, results=ordered)
+
+
+def prove_variant(variant: Variant, tier: str, template_root: Path) -> VariantResult:
+    """Render one variant into a temporary directory and run `tier` on it."""
+    started = time.perf_counter()
+    try:
+        error = _prove(variant, tier, template_root)
+    except StackcraftError as failure:
+        error = str(failure)
+    except Exception as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    return VariantResult(
+        id=variant.id,
+        data=dict(variant.data),
+        ok=not error,
+        seconds=time.perf_counter() - started,
+        first_error=error,
+    )
+
+
+def _prove(variant: Variant, tier: str, template_root: Path) -> str:
+    template = Template.load(template_root)
+    with tempfile.TemporaryDirectory(prefix="stackcraft-prove-") as tmp:
+        dest = Path(tmp) / "svc"
+        render_new(
+            dest,
+            template=template,
+            data=variant.data,
+            defaults=True,
+            run_tasks=tier != "render",
+        )
+        if tier == "render":
+            problems = render_problems(dest)
+            return problems[0] if problems else ""
+        project = Project.open(dest)
+        if tier == "static":
+            report = validate(project)
+            failed = [o for o in report.outcomes if o.status == "fail"]
+            return f"{failed[0].tool} {failed[0].target}: {failed[0].first_error}" if failed else ""
+        smoked = smoke(project)
+        failed_steps = [s for s in smoked.steps if s.status == "fail"]
+        return f"{failed_steps[0].name}: {failed_steps[0].detail}" if failed_steps else ""
