@@ -11,8 +11,10 @@ from typing import Annotated, TypeVar
 import typer
 
 from stackcraft import report
+from stackcraft.doctor import diagnose
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
+from stackcraft.prompts import RichAsker, confirm_summary
 from stackcraft.prove import prove as run_prove
 from stackcraft.render import parse_data, render_new
 from stackcraft.smoke.run import SmokeReport
@@ -29,6 +31,7 @@ from stackcraft.variants import (
     resolve_preset,
     variants_for,
 )
+from stackcraft.wizard import run_wizard
 
 __all__ = ["app", "main"]
 
@@ -76,9 +79,13 @@ def new(
         template = Template.load()
         answers = {**(resolve_preset(preset, template) if preset else {})}
         answers.update(parse_data(data or [], template))
-        if not defaults and not sys.stdin.isatty():
-            raise NoTerminalError()
-        result = render_new(dest, template=template, data=answers, defaults=defaults)
+        if not defaults:
+            if not sys.stdin.isatty():
+                raise NoTerminalError()
+            answers = run_wizard(template, answers, RichAsker(report.console))
+            if not confirm_summary(report.console, answers, str(dest)):
+                raise typer.Exit(1)
+        result = render_new(dest, template=template, data=answers, defaults=True)
         report.show_new(result, template)
 
     _run(action)
@@ -214,6 +221,12 @@ def prove(
         report.show_prove(result)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Show which tools and services are present, with versions, and how to get the rest."""
+    report.show_doctor(_run(diagnose))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from stackcraft.doctor import Check
 from stackcraft.prove import ProveReport, VariantResult
 from stackcraft.render import RenderResult
 from stackcraft.smoke.run import SmokeReport, Step
@@ -20,6 +21,7 @@ __all__ = [
     "ProveProgress",
     "console",
     "error_console",
+    "show_doctor",
     "show_matrix",
     "show_new",
     "show_outcome",
@@ -209,3 +211,16 @@ def show_prove(report: ProveReport) -> None:
     failed = [r for r in report.results if not r.ok]
     passed = len(report.results) - len(failed)
     console.print(f"{passed} passed, {len(failed)} failed")
+
+
+def show_doctor(checks: Sequence[Check]) -> None:
+    """Print each tool, interpreter and service, found or not, and how to install the rest."""
+    table = Table(title="stackcraft doctor", header_style="bold")
+    for column in ("kind", "name", "status", "version / where", "install"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        status = "[green]found[/green]" if check.found else "[red]missing[/red]"
+        table.add_row(
+            check.kind, check.name, status, check.detail, "" if check.found else check.install
+        )
+    console.print(table)

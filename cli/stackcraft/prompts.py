@@ -1,0 +1,58 @@
+"""Rich prompts for the wizard: one question at a time, grouped, with help and default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.console import Console
+from rich.prompt import Confirm, Prompt
+from rich.table import Table
+
+from stackcraft.wizard import Ask
+
+__all__ = ["RichAsker", "confirm_summary"]
+
+
+class RichAsker:
+    """Asks wizard questions on a terminal; prints a heading when the group changes."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._group = ""
+
+    def __call__(self, ask: Ask) -> object:
+        """Ask one question and return the chosen value."""
+        question = ask.question
+        if ask.group != self._group:
+            self._group = ask.group
+            self._console.rule(f"[bold]{ask.group}[/bold]")
+        if ask.error:
+            self._console.print(f"[red]{ask.error}[/red]")
+        self._console.print(f"[bold]{question.name}[/bold]: {question.help}", soft_wrap=True)
+        if question.type == "bool":
+            return Confirm.ask("  yes?", default=bool(ask.default), console=self._console)
+        if ask.choices:
+            for number, choice in enumerate(ask.choices, start=1):
+                self._console.print(f"  {number}. {choice.label} [dim]({choice.value})[/dim]")
+            default_number = next(
+                (str(i) for i, c in enumerate(ask.choices, start=1) if c.value == ask.default), "1"
+            )
+            picked = Prompt.ask(
+                "  choice",
+                choices=[str(i) for i in range(1, len(ask.choices) + 1)],
+                default=default_number,
+                console=self._console,
+            )
+            return ask.choices[int(picked) - 1].value
+        return Prompt.ask("  value", default=str(ask.default), console=self._console)
+
+
+def confirm_summary(console: Console, answers: Mapping[str, object], dest: str) -> bool:
+    """Show every answer in a table and ask whether to write the project."""
+    table = Table(title="your answers", header_style="bold")
+    table.add_column("question")
+    table.add_column("answer")
+    for name, value in answers.items():
+        table.add_row(name, str(value))
+    console.print(table)
+    return Confirm.ask(f"Create the project in {dest}?", default=True, console=console)
