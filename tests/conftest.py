@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import cast
 
@@ -51,3 +52,23 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+
+
+def generated_project(root: Path, data: dict[str, object] | None = None) -> Path:
+    """Render the real template with `data` (and defaults) into `root`/svc, tasks included.
+
+    The `uv lock` task needs the package index; where it is unreachable the project is
+    still rendered, unlocked, and `uv sync` locks it later.
+    """
+    from stackcraft.render import render_new
+    from stackcraft.template import Template
+
+    dest = root / "svc"
+    render_new(dest, template=Template.load(), data=data or {}, defaults=True)
+    return dest
+
+
+def copy_project(source: Path, dest: Path) -> Path:
+    """Copy a generated project without its virtualenv (whose scripts hold absolute paths)."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return dest

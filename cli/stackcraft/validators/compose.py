@@ -26,6 +26,7 @@ FILE_SETS: tuple[tuple[str, ...], ...] = (
     ("compose.yaml", "compose.override.yaml"),
     ("compose.yaml", "compose.prod.yaml"),
 )
+_UNKNOWN_KEY = re.compile(r"additional propert(?:y|ies) '(?P<key>[^']+)' not allowed")
 _LOCATION = re.compile(r"(?P<file>[\w./-]+\.ya?ml)(?::(?P<line>\d+))?")
 
 
@@ -62,7 +63,8 @@ def check(project: Project) -> list[Outcome]:
         target = " + ".join(files)
         args = [compose, *(arg for name in files for arg in ("-f", name)), "config", "-q"]
         run = run_tool(args, cwd=project.path, env=env)
-        findings = [] if run.returncode == 0 else [_finding(run.output, files[-1])]
+        output = run.output.replace(f"{project.path}/", "")
+        findings = [] if run.returncode == 0 else [_finding(output, files[-1], project.path)]
         findings.extend(_missing_build_contexts(project.path, files))
         outcomes.append(
             Outcome(
@@ -76,12 +78,26 @@ def check(project: Project) -> list[Outcome]:
     return outcomes
 
 
-def _finding(output: str, fallback: str) -> Finding:
-    first = next((line for line in output.splitlines() if line.strip()), output)
+def _finding(output: str, fallback: str, project: Path) -> Finding:
+    first = next((line for line in output.splitlines() if line.strip()), output).strip()
     match = _LOCATION.search(first)
     file = match["file"] if match else fallback
     line = int(match["line"]) if match and match["line"] else None
-    return Finding(file=file, line=line, message=first.strip())
+    message = first.removeprefix(f"validating {file}: ")
+    if line is None and (key := _UNKNOWN_KEY.search(message)):
+        # Compose names the unknown key but not its line: find where the file says it.
+        line = _line_of(project / file, key["key"])
+    return Finding(file=file, line=line, message=message)
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    if not path.is_file():
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if pattern.match(text):
+            return number
+    return None
 
 
 def _missing_build_contexts(project: Path, files: tuple[str, ...]) -> list[Finding]:
