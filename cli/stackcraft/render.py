@@ -153,7 +153,10 @@ def _interpreter_for_tasks(
 
 
 def _recorded_answers(project: Path) -> dict[str, object]:
-    text = (project / ".copier-answers.yml").read_text()
+    path = project / ".copier-answers.yml"
+    if not path.is_file():
+        return {}  # a template without an answers file (throwaway test templates)
+    text = path.read_text()
     loaded = cast("dict[str, Any]", yaml.safe_load(text) or {})
     return {key: value for key, value in loaded.items() if not key.startswith("_")}
 

@@ -63,7 +63,7 @@ def test_validate_names_a_broken_compose_key(project: Path) -> None:
     assert errors[0]["file"] == "compose.yaml"
     assert "restartt" in errors[0]["message"]
     lines = compose.read_text().splitlines()
-    assert lines[errors[0]["line"] - 1].strip() == "restartt: always"
+    assert str(lines[int(errors[0]["line"]) - 1]).strip() == "restartt: always"
 
 
 def test_validate_names_a_dockerfile_error_and_its_line(project: Path) -> None:

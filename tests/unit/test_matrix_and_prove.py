@@ -1,0 +1,89 @@
+"""`stackcraft matrix` and `stackcraft prove` on the render tier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from typer.testing import CliRunner
+
+from stackcraft.app import app
+from stackcraft.template import Template
+from stackcraft.variants import enumerate_full, enumerate_pairwise, pairs_of
+from tests.conftest import make_template
+
+runner = CliRunner()
+
+
+def _all_pairs(rows: list[dict[str, object]]) -> set[object]:
+    found: set[object] = set()
+    for row in rows:
+        found |= pairs_of(row)
+    return found
+
+
+def test_pairwise_covers_every_pair_the_full_set_holds() -> None:
+    template = Template.load()
+    full = _all_pairs([dict(v.data) for v in enumerate_full(template)])
+    pairwise = enumerate_pairwise(template)
+    assert _all_pairs([dict(v.data) for v in pairwise]) == full
+    assert len(pairwise) < len(enumerate_full(template)) / 5
+
+
+def test_pairwise_is_deterministic_for_a_seed() -> None:
+    template = Template.load()
+    first = [v.id for v in enumerate_pairwise(template, seed=3)]
+    assert first == [v.id for v in enumerate_pairwise(template, seed=3)]
+
+
+def test_matrix_github_format_is_an_include_list_covering_every_pair() -> None:
+    result = runner.invoke(app, ["matrix", "--strategy", "pairwise", "--format", "github"])
+    assert result.exit_code == 0
+    matrix = cast("dict[str, list[dict[str, Any]]]", json.loads(result.stdout))
+    rows = matrix["include"]
+    full = _all_pairs([dict(v.data) for v in enumerate_full(Template.load())])
+    assert _all_pairs([row["data"] for row in rows]) == full
+    first = rows[0]
+    assert first["args"].startswith("-d python_version=")
+    assert len({row["id"] for row in rows}) == len(rows)
+
+
+def test_matrix_json_full_lists_every_variant() -> None:
+    result = runner.invoke(app, ["matrix", "--format", "json"])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == len(enumerate_full(Template.load()))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["matrix", "--strategy", "random"], "unknown strategy 'random'"),
+        (["matrix", "--format", "yaml"], "unknown format 'yaml'"),
+        (["prove", "--tier", "deploy"], "unknown tier 'deploy'"),
+        (["prove", "-j", "0"], "-j 0 is not a number of jobs"),
+    ],
+)
+def test_matrix_and_prove_refuse_bad_options(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_prove_names_the_variant_that_fails_and_its_first_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = make_template(
+        tmp_path / "tpl",
+        {"settings.yaml.jinja": "mode: {{ mode }}\n{% if mode == 'broken' %}: [\n{% endif %}"},
+        settings="mode: {type: str, choices: [fine, broken]}\n",
+    )
+    monkeypatch.setenv("STACKCRAFT_TEMPLATE", str(template))
+    result = runner.invoke(app, ["prove", "--strategy", "full", "--tier", "render", "--json"])
+    assert result.exit_code == 1
+    report = cast("dict[str, Any]", json.loads(result.stdout))
+    verdicts = {v["id"]: (v["ok"], v["first_error"]) for v in report["variants"]}
+    assert verdicts["fine"] == (True, "")
+    assert verdicts["broken"][0] is False
+    assert verdicts["broken"][1].startswith("settings.yaml: does not parse")
