@@ -25,6 +25,7 @@ __all__ = [
     "StackcraftFilters",
     "derive_context",
     "email_problem",
+    "py_str",
     "slug_problem",
     "slugify",
     "text_problem",
@@ -123,6 +124,18 @@ def text_problem(value: object, key: str) -> str:
     return ""
 
 
+def py_str(value: object) -> str:
+    """Return `value` as a Python string literal quoted the way `ruff format` writes it.
+
+    Double quotes unless single quotes need fewer escapes; non-ASCII text is kept as is.
+    """
+    text = str(value).replace("\\", "\\\\")
+    for char, escape in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        text = text.replace(char, escape)
+    quote = "'" if text.count("'") < text.count('"') else '"'
+    return quote + text.replace(quote, "\\" + quote) + quote
+
+
 def _has_control_characters(text: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in text)
 
@@ -169,6 +182,7 @@ class StackcraftFilters(Extension):
         environment.filters["slug_problem"] = slug_problem
         environment.filters["email_problem"] = email_problem
         environment.filters["text_problem"] = text_problem
+        environment.filters["py_str"] = py_str
         # Jinja's stubs type `globals` narrowly; any callable is accepted at run time.
         environment.globals["token_urlsafe"] = secrets.token_urlsafe  # pyright: ignore[reportArgumentType]
 

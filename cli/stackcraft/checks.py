@@ -7,12 +7,18 @@ project passed. `prove --tier render` and the render tests use the same function
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
+
+from stackcraft.pythons import find_python
 
 __all__ = ["leftover_jinja", "render_problems", "unparseable_files"]
 
@@ -52,10 +58,18 @@ def leftover_jinja(project: Path) -> list[str]:
     return problems
 
 
-def unparseable_files(project: Path) -> list[str]:
-    """Return a problem for each YAML, TOML, JSON or Python file that does not parse."""
-    problems: list[str] = []
-    for path in project_files(project):
+def unparseable_files(project: Path, python_version: str | None = None) -> list[str]:
+    """Return a problem for each YAML, TOML, JSON or Python file that does not parse.
+
+    Python files are parsed by an interpreter of `python_version` (the project's target)
+    when this one is older, since newer syntax (`type X = ...`) is not older syntax.
+    """
+    files = project_files(project)
+    python_files = [path for path in files if path.suffix == ".py"]
+    problems = _python_problems(project, python_files, python_version)
+    for path in files:
+        if path.suffix == ".py":
+            continue
         name = str(path.relative_to(project))
         try:
             _parse(path)
@@ -63,7 +77,6 @@ def unparseable_files(project: Path) -> list[str]:
             yaml.YAMLError,
             tomllib.TOMLDecodeError,
             json.JSONDecodeError,
-            SyntaxError,
         ) as error:
             first = (
                 str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -76,7 +89,64 @@ def unparseable_files(project: Path) -> list[str]:
 
 def render_problems(project: Path) -> list[str]:
     """Return every render-tier problem of `project`: leftover Jinja, files that do not parse."""
-    return leftover_jinja(project) + unparseable_files(project)
+    return leftover_jinja(project) + unparseable_files(project, _target_python(project))
+
+
+def _target_python(project: Path) -> str | None:
+    answers = project / ".copier-answers.yml"
+    if not answers.is_file():
+        return None
+    loaded = cast("dict[str, Any] | None", yaml.safe_load(answers.read_text()))
+    version = (loaded or {}).get("python_version")
+    return str(version) if version else None
+
+
+# Run by the target interpreter: parse each file named on the command line, print failures.
+_PARSE_SCRIPT = """
+import ast, json, sys
+problems = []
+for name in sys.argv[1:]:
+    try:
+        ast.parse(open(name, encoding="utf-8").read(), filename=name)
+    except SyntaxError as error:
+        problems.append([name, f"{error.msg} (line {error.lineno})"])
+print(json.dumps(problems))
+"""
+
+
+def _python_problems(project: Path, files: list[Path], version: str | None) -> list[str]:
+    wanted = tuple(int(part) for part in version.split(".")) if version else (0,)
+    if sys.version_info[: len(wanted)] >= wanted or not files:
+        problems: list[str] = []
+        for path in files:
+            try:
+                ast.parse(path.read_text(), filename=str(path))
+            except SyntaxError as error:
+                name = path.relative_to(project)
+                problems.append(f"{name}: does not parse: {error.msg} (line {error.lineno})")
+        return problems
+    python = _interpreter(str(version))
+    if python is None:
+        return [f"no Python {version} interpreter to parse the project's Python files with"]
+    names = [str(path.relative_to(project)) for path in files]
+    # Our own fixed script, run by an interpreter we located, on the project's files.
+    done = subprocess.run(  # noqa: S603
+        [str(python), "-I", "-c", _PARSE_SCRIPT, *names],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        return [f"parsing Python files with {python} failed: {done.stderr.strip()[-200:]}"]
+    reported = cast("list[list[str]]", json.loads(done.stdout))
+    return [f"{name}: does not parse: {message}" for name, message in reported]
+
+
+@functools.cache
+def _interpreter(version: str) -> Path | None:
+    return find_python(version)
 
 
 def _parse(path: Path) -> None:
@@ -87,5 +157,3 @@ def _parse(path: Path) -> None:
         tomllib.loads(path.read_text())
     elif suffix == ".json":
         json.loads(path.read_text())
-    elif suffix == ".py":
-        ast.parse(path.read_text(), filename=str(path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,3 +41,16 @@ def render(copie: Copie) -> Render:
         )
 
     return _render
+
+
+def assert_ruff_clean(project: Path) -> None:
+    """Assert `ruff check` and `ruff format --check` pass with the project's own config."""
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"ruff {args[0]}:\n{done.stdout}{done.stderr}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stackcraft.checks import render_problems
-from tests.render.conftest import Render
+from tests.render.conftest import Render, assert_ruff_clean
 
 
 @pytest.mark.parametrize(
@@ -29,12 +29,20 @@ def test_copier_refuses_a_bad_answer_with_a_message_naming_it(
     assert message in str(result.exception)
 
 
-def test_a_hostile_project_name_renders_with_the_value_kept(render: Render) -> None:
-    name = "Ünïcode \"quoted\" 'svc' & <b>"
-    result = render({"project_name": name})
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ünïcode \"quoted\" 'svc' & <b>",
+        'say "hi"',
+        "it's <x> & y; DROP TABLE",
+        "back\\slash $HOME `x`",
+    ],
+)
+def test_a_hostile_project_name_renders_with_the_value_kept(render: Render, name: str) -> None:
+    result = render({"project_name": name, "description": name, "author_name": name})
     assert result.exception is None
     assert result.exit_code == 0
     assert result.project_dir is not None
-    assert result.answers["project_slug"] == "unicode_quoted_svc_b"
     assert name in (result.project_dir / "README.md").read_text()
     assert render_problems(result.project_dir) == []
+    assert_ruff_clean(result.project_dir)

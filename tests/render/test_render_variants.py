@@ -7,8 +7,6 @@ files exist exactly when their toggle asks; the generated Python is ruff clean.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +18,7 @@ import yaml
 from stackcraft.checks import render_problems
 from stackcraft.template import Template
 from stackcraft.variants import Variant, enumerate_full
-from tests.render.conftest import Render
+from tests.render.conftest import Render, assert_ruff_clean
 
 VARIANTS = enumerate_full(Template.load())
 
@@ -87,7 +85,7 @@ def test_variant_renders_a_complete_parseable_ruff_clean_project(
         assert (project / name.format(slug=slug)).is_file() == wanted(answers), name
 
     _assert_services_follow_toggles(project, answers)
-    _assert_ruff_clean(project)
+    assert_ruff_clean(project)
 
 
 def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
@@ -101,15 +99,3 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     assert ("asyncpg" in deps) == (answers["database"] == "postgresql")
     assert ("redis" in deps) == (answers["cache"] == "redis")
     assert pyproject["project"]["requires-python"].startswith(f">={answers['python_version']}")
-
-
-def _assert_ruff_clean(project: Path) -> None:
-    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        done = subprocess.run(
-            [sys.executable, "-m", "ruff", *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, f"ruff {args[0]}:\n{done.stdout}{done.stderr}"

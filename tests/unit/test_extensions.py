@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from extensions.context import (
     derive_context,
     email_problem,
+    py_str,
     slug_problem,
     slugify,
     text_problem,
@@ -109,3 +112,18 @@ def test_derive_context_ignores_registry_and_dependabot_without_github_ci() -> N
 
 def test_derive_context_derives_nothing_before_answers_exist() -> None:
     assert derive_context({}) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        ("plain", '"plain"'),
+        ('say "hi"', "'say \"hi\"'"),
+        ("it's", '"it\'s"'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("Ünïcode", '"Ünïcode"'),
+    ],
+)
+def test_py_str_quotes_like_ruff_format_and_round_trips(text: str, literal: str) -> None:
+    assert py_str(text) == literal
+    assert ast.literal_eval(py_str(text)) == text
