@@ -48,6 +48,16 @@ def _run(project: Path, *command: str, **extra_env: str) -> subprocess.Completed
     )
 
 
+def _skip_unless_postgresql(project: Path) -> str:
+    """Return a fresh PostgreSQL database URL, or skip: SQLite variants ship no driver for it."""
+    if "database: postgresql" not in (project / ".copier-answers.yml").read_text():
+        pytest.skip("database=sqlite: the project has no PostgreSQL driver")
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (psql and a trust login are needed)")
+    return url
+
+
 def _postgres_url() -> str | None:
     """Return a URL of a fresh database on the local PostgreSQL, or None when there is none."""
     if shutil.which("psql") is None:
@@ -114,9 +124,7 @@ def test_generated_project_tests_pass_on_sqlite(project: Path) -> None:
 
 
 def test_generated_project_tests_pass_on_postgresql(project: Path) -> None:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (psql and a trust login are needed)")
+    url = _skip_unless_postgresql(project)
     try:
         done = _run(project, "uv", "run", "--no-sync", "pytest", "-q", DATABASE_URL=url)
         assert done.returncode == 0, done.stdout[-4000:]
@@ -125,9 +133,7 @@ def test_generated_project_tests_pass_on_postgresql(project: Path) -> None:
 
 
 def test_generated_project_migrates_a_fresh_postgresql(project: Path) -> None:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (psql and a trust login are needed)")
+    url = _skip_unless_postgresql(project)
     try:
         done = _run(
             project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", DATABASE_URL=url

@@ -45,6 +45,7 @@ ALWAYS = (
     ".editorconfig",
     ".pre-commit-config.yaml",
     ".copier-answers.yml",
+    ".python-version",
     "Dockerfile",
     "compose.yaml",
     "compose.override.yaml",
@@ -99,3 +100,4 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     assert ("asyncpg" in deps) == (answers["database"] == "postgresql")
     assert ("redis" in deps) == (answers["cache"] == "redis")
     assert pyproject["project"]["requires-python"].startswith(f">={answers['python_version']}")
+    assert (project / ".python-version").read_text().strip() == answers["python_version"]
