@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -11,6 +12,8 @@ from typing import cast
 
 import pytest
 from pytest_copie.plugin import Copie
+
+from tests.conftest import REPO_ROOT
 
 
 @dataclass(frozen=True)
@@ -26,13 +29,30 @@ class Rendered:
 Render = Callable[[Mapping[str, object]], Rendered]
 
 
+@pytest.fixture(scope="session")
+def plain_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is on disk, outside git, so copier renders it without cloning.
+
+    A git template is cloned into a temporary directory on every render (about half a
+    second each); the render tier renders hundreds of variants of the same working tree.
+    """
+    root = tmp_path_factory.mktemp("template")
+    shutil.copy2(REPO_ROOT / "copier.yml", root / "copier.yml")
+    for folder in ("template", "extensions"):
+        shutil.copytree(
+            REPO_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return root
+
+
 @pytest.fixture
-def render(copie: Copie) -> Render:
+def render(copie: Copie, plain_template: Path) -> Render:
     """Return a function that renders the template with `answers` through pytest-copie."""
 
     def _render(answers: Mapping[str, object]) -> Rendered:
-        copy = cast("Callable[[dict[str, object]], object]", copie.copy)  # pyright: ignore[reportUnknownMemberType] - pytest-copie types extra_answers as a bare dict
-        result = copy(dict(answers))
+        # pytest-copie types extra_answers as a bare dict.
+        copy = cast("Callable[..., object]", copie.copy)  # pyright: ignore[reportUnknownMemberType]
+        result = copy(dict(answers), template_dir=plain_template)
         return Rendered(
             project_dir=cast("Path | None", getattr(result, "project_dir", None)),
             answers=cast("Mapping[str, object]", getattr(result, "answers", {})),

@@ -183,8 +183,18 @@ def _tests(project: Project, env: dict[str, str]) -> str:
     result = project.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
     summary = _last_line(result.stdout)
     if result.returncode != 0:
-        raise _StepError(f"pytest exited {result.returncode}: {summary}")
+        raise _StepError(f"pytest exited {result.returncode}: {_first_failure(result.output)}")
     return summary
+
+
+def _first_failure(output: str) -> str:
+    """Return the most telling line of a failed pytest run: an error, a failure, the summary."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for marker in ("FAILED ", "ERROR ", "INTERNALERROR", "Error", "error"):
+        found = next((line for line in lines if marker in line), None)
+        if found:
+            return found[:300]
+    return lines[-1][:300] if lines else "(no output)"
 
 
 def _last_line(text: str) -> str:
