@@ -146,6 +146,8 @@ def derive_context(answers: dict[str, Any]) -> dict[str, Any]:
     Answers that are not known yet (while question defaults render) derive nothing.
     """
     derived: dict[str, Any] = {}
+    if "framework" in answers:
+        derived.update(_framework_context(str(answers["framework"]), answers.get("project_slug")))
     if "auth" in answers:
         derived["use_jwt"] = answers["auth"] == "jwt"
     if "api_docs" in answers:
@@ -171,6 +173,20 @@ def derive_context(answers: dict[str, Any]) -> dict[str, Any]:
             if wanted
         ]
     return derived
+
+
+def _framework_context(framework: str, slug: object) -> dict[str, Any]:
+    """The names shared files need to run either framework the same way."""
+    django = framework == "django"
+    return {
+        "is_fastapi": framework == "fastapi",
+        "is_django": django,
+        # What gunicorn serves (gunicorn.conf.py's wsgi_app).
+        "asgi_app": "config.asgi:application" if django else f"{slug}.main:app",
+        # DATABASE_URL schemes: SQLAlchemy names its async driver, Django's parser does not.
+        "postgres_scheme": "postgresql" if django else "postgresql+asyncpg",
+        "sqlite_scheme": "sqlite" if django else "sqlite+aiosqlite",
+    }
 
 
 class StackcraftFilters(Extension):

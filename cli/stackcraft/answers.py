@@ -31,7 +31,7 @@ class Answers(BaseModel):
     author_name: str
     author_email: str
     python_version: Literal["3.13", "3.12"]
-    framework: Literal["fastapi"]
+    framework: Literal["fastapi", "django"]
     auth: Literal["jwt", "none"]
     api_docs: Literal["public", "basic", "off"]
     database: Literal["postgresql", "sqlite"]
