@@ -20,6 +20,8 @@ from stackcraft.pythons import find_python
 from stackcraft.render import render_new
 from stackcraft.template import Template
 
+pytestmark = pytest.mark.xdist_group("generated-projects")
+
 VARIANTS: dict[str, dict[str, object]] = {
     "defaults": {},
     "no-auth-sqlite-no-cache-docs-basic-py312": {

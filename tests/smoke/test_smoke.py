@@ -13,6 +13,7 @@ from stackcraft.app import app
 from tests.conftest import copy_project, generated_project
 
 runner = CliRunner()
+pytestmark = pytest.mark.xdist_group("smoke-project")
 
 
 @pytest.fixture(scope="module")

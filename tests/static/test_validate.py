@@ -18,6 +18,7 @@ from stackcraft.app import app
 from tests.conftest import copy_project, generated_project
 
 runner = CliRunner()
+pytestmark = pytest.mark.xdist_group("static-project")
 
 
 @pytest.fixture(scope="module")

@@ -125,13 +125,16 @@ def smoke(
         started = time.perf_counter()
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stackcraft-smoke-")))
         used: list[str] = []
+        # SQLAlchemy's URLs name the async driver; Django's do not.
+        scheme = "postgresql" if answers.framework == "django" else "postgresql+asyncpg"
         if answers.database == "postgresql":
             server = stack.enter_context(services.postgres(services_mode))
-            env["DATABASE_URL"] = server.database()
-            test_env["DATABASE_URL"] = server.database()
+            env["DATABASE_URL"] = server.database(scheme)
+            test_env["DATABASE_URL"] = server.database(scheme)
             used.append(f"postgresql {'started' if server.started else 'found'} at {server.url}")
         else:
-            env["DATABASE_URL"] = f"sqlite+aiosqlite:///{scratch / 'app.db'}"
+            sqlite = "sqlite" if answers.framework == "django" else "sqlite+aiosqlite"
+            env["DATABASE_URL"] = f"{sqlite}:///{scratch / 'app.db'}"
         if answers.cache == "redis":
             cache = stack.enter_context(services.redis(services_mode))
             env["REDIS_URL"] = cache.url
@@ -153,6 +156,7 @@ def smoke(
             "DOCS_USERNAME": "smoke",
             "DOCS_PASSWORD": secrets.token_urlsafe(24),
             "WEB_CONCURRENCY": "2",
+            "ALLOWED_HOSTS": f"{services.LOOPBACK},localhost",
         }
         port = services.free_port()
         process: list[subprocess.Popen[bytes]] = []
@@ -215,14 +219,8 @@ def _boot(
         raise _StepError(f"'{gunicorn}' not found: the project does not install gunicorn")
     log = (scratch / "server.log").open("wb")
     stack.callback(log.close)
-    command = [
-        str(gunicorn),
-        f"{project.answers.project_slug}.main:app",
-        "-c",
-        "gunicorn.conf.py",
-        "--bind",
-        f"{services.LOOPBACK}:{port}",
-    ]
+    # gunicorn.conf.py names the app; only the address is ours (loopback, a free port).
+    command = [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"{services.LOOPBACK}:{port}"]
     child = subprocess.Popen(  # noqa: S603 - the project's own gunicorn, fixed arguments
         command, cwd=project.path, env=project_env(**env), stdout=log, stderr=subprocess.STDOUT
     )
@@ -270,10 +268,13 @@ def _get(
     url: str, *, headers: dict[str, str] | None = None, body: object = None
 ) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
+    # Production runs behind a TLS proxy; say so, as nginx does, so HTTPS-only settings
+    # (Django's SSL redirect, secure cookies) behave as they will in production.
+    sent = {"Content-Type": "application/json", "X-Forwarded-Proto": "https", **(headers or {})}
     request = urllib.request.Request(  # noqa: S310 - only http://127.0.0.1 URLs we built
         url,
         data=data,
-        headers={"Content-Type": "application/json", **(headers or {})},
+        headers=sent,
         method="GET" if body is None else "POST",
     )
     try:

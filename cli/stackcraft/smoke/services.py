@@ -76,15 +76,15 @@ class Postgres(Service):
     psql: str = "psql"
     port: int = 5432
 
-    def database(self) -> str:
-        """Create an empty database and return its asyncpg URL."""
+    def database(self, scheme: str = "postgresql") -> str:
+        """Create an empty database and return its URL with `scheme` (e.g. postgresql+asyncpg)."""
         name = f"smoke_{uuid.uuid4().hex[:12]}"
         _psql(self.psql, self.port, f"CREATE DATABASE {name}")
         psql, port = self.psql, self.port
         self.cleanups.append(
             lambda: _psql(psql, port, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         )
-        return f"postgresql+asyncpg://postgres@{LOOPBACK}:{port}/{name}"
+        return f"{scheme}://postgres@{LOOPBACK}:{port}/{name}"
 
 
 @contextlib.contextmanager
