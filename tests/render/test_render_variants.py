@@ -45,7 +45,6 @@ ALWAYS = (
     ".editorconfig",
     ".pre-commit-config.yaml",
     ".copier-answers.yml",
-    ".python-version",
     "Dockerfile",
     "compose.yaml",
     "compose.override.yaml",
@@ -100,4 +99,3 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     assert ("asyncpg" in deps) == (answers["database"] == "postgresql")
     assert ("redis" in deps) == (answers["cache"] == "redis")
     assert pyproject["project"]["requires-python"].startswith(f">={answers['python_version']}")
-    assert (project / ".python-version").read_text().strip() == answers["python_version"]
