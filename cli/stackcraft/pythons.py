@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["find_python"]
+from plumbum import local
+
+__all__ = ["find_python", "tasks_use_python"]
 
 
 def find_python(version: str) -> Path | None:
@@ -45,3 +49,19 @@ def _output(command: list[str]) -> str:
     except OSError:
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+@contextmanager
+def tasks_use_python(version: str | None) -> Generator[None]:
+    """Let copier's tasks (the template's `uv lock`) use a real Python `version` interpreter.
+
+    uv finds interpreters itself on most machines; where it may not download one and a
+    pyenv shim stands in its way, the lock would fail. UV_PYTHON set by the user wins.
+    Copier hands tasks plumbum's copy of the environment, so it is set there.
+    """
+    python = find_python(version) if version and "UV_PYTHON" not in local.env else None
+    if python is None:
+        yield
+        return
+    with local.env(UV_PYTHON=str(python)):
+        yield

@@ -6,7 +6,6 @@ moved into place, so a refused answer or a failed task leaves the destination as
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -20,7 +19,6 @@ from typing import Any, cast
 import copier
 import yaml
 from copier.errors import DirtyLocalWarning
-from plumbum import local
 
 from stackcraft.errors import (
     DestinationNotEmptyError,
@@ -29,7 +27,7 @@ from stackcraft.errors import (
     UnknownQuestionError,
     UserError,
 )
-from stackcraft.pythons import find_python
+from stackcraft.pythons import tasks_use_python
 from stackcraft.template import Template
 
 __all__ = ["RenderResult", "parse_data", "render_new"]
@@ -131,24 +129,14 @@ def render_new(
 def _interpreter_for_tasks(
     template: Template, data: Mapping[str, object], defaults: bool
 ) -> Generator[None]:
-    """Point the template's `uv lock` task at a real interpreter of the project's Python.
-
-    uv finds interpreters itself on most machines; where it may not download one and a
-    pyenv shim stands in its way, the lock would fail. Only a non-interactive render knows
-    the Python version up front; UV_PYTHON set by the user always wins.
-    """
-    python = None
-    if defaults and "UV_PYTHON" not in os.environ:
+    """Point the `uv lock` task at the project's Python; only known up front with defaults."""
+    version = None
+    if defaults:
         try:
             version = template.complete(data).get("python_version")
         except UserError:
             version = None  # copier reports the bad answer itself, with its own message
-        python = find_python(str(version)) if version else None
-    if python is None:
-        yield
-        return
-    # Copier hands tasks plumbum's copy of the environment, not os.environ itself.
-    with local.env(UV_PYTHON=str(python)):
+    with tasks_use_python(str(version) if version else None):
         yield
 
 

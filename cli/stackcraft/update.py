@@ -22,6 +22,7 @@ import yaml
 from copier.errors import DirtyLocalWarning
 
 from stackcraft.errors import CheckFailedError, UserError
+from stackcraft.pythons import tasks_use_python
 
 __all__ = ["UpdatePlan", "UpdateResult", "plan_update", "update_project"]
 
@@ -100,8 +101,9 @@ def update_project(
     plan = plan_update(project, vcs_ref=vcs_ref)
     if dry_run or plan.empty:
         return UpdateResult(plan=plan, applied=False, changed=(), conflicts=())
+    version = _answers(project).get("python_version")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), tasks_use_python(str(version) if version else None):
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_update(
                 project,
