@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from stackcraft.pythons import find_python
-from stackcraft.smoke.services import LOOPBACK
+from stackcraft.smoke.services import LOOPBACK, listening
 from stackcraft.validators import compose, nginx
 from stackcraft.validators._base import ToolMissing
 
@@ -69,7 +68,7 @@ def diagnose() -> list[Check]:
             Check(
                 kind="service",
                 name=name,
-                found=_listening(port),
+                found=listening(port),
                 detail=f"{LOOPBACK}:{port}",
                 install=install,
             )
@@ -105,11 +104,3 @@ def _version(path: str, args: tuple[str, ...]) -> str:
         return path
     text = (done.stdout or done.stderr).strip().splitlines()
     return text[0][:80] if text else path
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection((LOOPBACK, port), timeout=1).close()
-    except OSError:
-        return False
-    return True

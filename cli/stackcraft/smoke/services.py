@@ -21,7 +21,7 @@ from pathlib import Path
 
 from stackcraft.errors import CheckFailedError
 
-__all__ = ["Postgres", "Service", "free_port", "postgres", "redis"]
+__all__ = ["Postgres", "Service", "free_port", "listening", "postgres", "redis"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -49,7 +49,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
+    """Return whether something accepts TCP connections on loopback `port`."""
     try:
         socket.create_connection((LOOPBACK, port), timeout=1).close()
     except OSError:
@@ -140,7 +141,7 @@ def _psql(psql: str, port: int, sql: str) -> None:
 
 
 def _psql_ok(psql: str, port: int) -> bool:
-    if not _listening(port):
+    if not listening(port):
         return False
     try:
         _psql(psql, port, "SELECT 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ __all__ = [
     "ToolMissing",
     "ToolRun",
     "dev_tool",
+    "line_findings",
     "run_tool",
 ]
 
@@ -88,3 +90,20 @@ def dev_tool(name: str, *, install: str) -> str:
     if found is None:
         raise ToolMissing(tool=name, install=install)
     return found
+
+
+_FILE_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
+
+
+def line_findings(output: str) -> tuple[Finding, ...]:
+    """Return the findings of `FILE:LINE:COL: MESSAGE` lines (gcc style); notes are warnings."""
+    return tuple(
+        Finding(
+            file=m["file"],
+            line=int(m["line"]),
+            message=m["message"],
+            severity="warning" if m["message"].startswith("note:") else "error",
+        )
+        for m in (_FILE_LINE.match(line) for line in output.splitlines())
+        if m
+    )

