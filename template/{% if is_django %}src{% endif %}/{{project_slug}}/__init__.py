@@ -1,0 +1,1 @@
+"""The service's Django apps (`core`, `users`, `items`) and its command line (`cli.main`)."""

@@ -1,0 +1,1 @@
+"""What every part of the service relies on: probes, docs, middleware, logging."""

@@ -1,0 +1,14 @@
+"""The probes' URLs."""
+
+from django.urls import URLPattern, path
+
+from . import views
+
+# core.middleware.ProbeMiddleware answers these paths itself, ahead of host checks; they are
+# routed here as well so that the OpenAPI schema describes them.
+probe_urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+]
+
+urlpatterns: list[URLPattern] = [*probe_urlpatterns]

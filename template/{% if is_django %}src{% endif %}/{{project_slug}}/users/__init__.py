@@ -1,0 +1,1 @@
+"""Accounts: a user model that logs in with an email address."""
