@@ -186,6 +186,8 @@ def _framework_context(framework: str, slug: object) -> dict[str, Any]:
         # DATABASE_URL schemes: SQLAlchemy names its async driver, Django's parser does not.
         "postgres_scheme": "postgresql" if django else "postgresql+asyncpg",
         "sqlite_scheme": "sqlite" if django else "sqlite+aiosqlite",
+        # Where the Django admin is served (its own process; nginx routes the path to it).
+        "admin_path": "manage/" if django else "",
         # Source folders besides src/ that development containers mount.
         "source_dirs": ["src", "config"] if django else ["src", "migrations"],
     }

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.template.response import SimpleTemplateResponse
 from django.middleware.csp import get_nonce
 from django.utils.csp import CSP, build_policy
 
@@ -43,7 +44,11 @@ class ProbeMiddleware:
         probe = self.probes.get(request.path_info)
         if probe is None:
             return self.get_response(request)
-        return probe(request)
+        response = probe(request)
+        # REST framework responses render lazily; Django renders them after URL dispatch only.
+        if isinstance(response, SimpleTemplateResponse):
+            response.render()
+        return response
 
 
 class AdminContentSecurityPolicyMiddleware:
