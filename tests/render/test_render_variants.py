@@ -25,16 +25,55 @@ VARIANTS = enumerate_full(Template.load())
 Answers = Mapping[str, object]
 
 # Each toggled path (with {slug}) and the answers under which it must exist.
+
+
+def _fastapi(a: Answers) -> bool:
+    return a["framework"] == "fastapi"
+
+
+def _django(a: Answers) -> bool:
+    return a["framework"] == "django"
+
+
+def _jwt(a: Answers) -> bool:
+    return a["auth"] == "jwt"
+
+
+# Each toggled path (with {slug}) and the answers under which it must exist.
 TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
     ".github/workflows/release.yml": lambda a: a["ci"] == "github",
     ".github/dependabot.yml": lambda a: a.get("dependabot") is True,
-    "src/{slug}/api/routes/auth.py": lambda a: a["auth"] == "jwt",
-    "src/{slug}/api/routes/users.py": lambda a: a["auth"] == "jwt",
-    "src/{slug}/core/security.py": lambda a: a["auth"] == "jwt",
+    # FastAPI's own tree
+    "alembic.ini": _fastapi,
+    "migrations/env.py": _fastapi,
+    "src/{slug}/main.py": _fastapi,
+    "src/{slug}/core/config.py": _fastapi,
+    "src/{slug}/api/routes/health.py": _fastapi,
+    "src/{slug}/api/routes/items.py": _fastapi,
+    "src/{slug}/api/routes/auth.py": lambda a: _fastapi(a) and _jwt(a),
+    "src/{slug}/api/routes/users.py": lambda a: _fastapi(a) and _jwt(a),
+    "src/{slug}/core/security.py": lambda a: _fastapi(a) and _jwt(a),
+    "src/{slug}/core/redis.py": lambda a: a["cache"] == "redis",
+    # Django's own tree
+    "manage.py": _django,
+    "config/settings/base.py": _django,
+    "config/settings/local.py": _django,
+    "config/settings/production.py": _django,
+    "config/settings/test.py": _django,
+    "config/urls.py": _django,
+    "config/asgi.py": _django,
+    "config/wsgi.py": _django,
+    "src/{slug}/users/models.py": _django,
+    "src/{slug}/items/views.py": _django,
+    "src/{slug}/core/views.py": _django,
+    "src/{slug}/users/views.py": lambda a: _django(a) and _jwt(a),
+    # Either framework, only when its toggle asks
+    "tests/test_auth.py": _jwt,
+    "tests/test_item_ownership.py": _jwt,
 }
 
-# Files every variant has.
+# Files every variant has, whatever the framework.
 ALWAYS = (
     "README.md",
     "pyproject.toml",
@@ -49,12 +88,11 @@ ALWAYS = (
     "compose.yaml",
     "compose.override.yaml",
     "compose.prod.yaml",
-    "alembic.ini",
     "gunicorn.conf.py",
-    "src/{slug}/main.py",
-    "src/{slug}/core/config.py",
-    "src/{slug}/api/routes/health.py",
-    "src/{slug}/api/routes/items.py",
+    "deploy/nginx/conf.d/default.conf",
+    "src/{slug}/cli.py",
+    "tests/test_health.py",
+    "tests/test_items.py",
 )
 
 
@@ -93,9 +131,16 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     services = set(cast("dict[str, Any]", compose["services"]))
     assert ("db" in services) == (answers["database"] == "postgresql")
     assert ("redis" in services) == (answers["cache"] == "redis")
+    assert ("admin" in services) == _django(answers)
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     deps = " ".join(cast("list[str]", pyproject["project"]["dependencies"]))
-    assert ("asyncpg" in deps) == (answers["database"] == "postgresql")
+    driver = "psycopg" if _django(answers) else "asyncpg"
+    assert (driver in deps) == (answers["database"] == "postgresql")
     assert ("redis" in deps) == (answers["cache"] == "redis")
+    assert ("django" in deps.lower()) == _django(answers)
+    assert ("fastapi" in deps) == _fastapi(answers)
+    gunicorn = (project / "gunicorn.conf.py").read_text()
+    app = "config.asgi:application" if _django(answers) else f"{answers['project_slug']}.main:app"
+    assert f'wsgi_app = "{app}"' in gunicorn
     assert pyproject["project"]["requires-python"].startswith(f">={answers['python_version']}")
