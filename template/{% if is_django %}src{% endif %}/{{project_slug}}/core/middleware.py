@@ -5,8 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.template.response import SimpleTemplateResponse
 from django.middleware.csp import get_nonce
+from django.template.response import SimpleTemplateResponse
 from django.utils.csp import CSP, build_policy
 
 from .urls import probe_urlpatterns
