@@ -117,3 +117,10 @@ def test_presets_lists_each_preset_with_its_availability() -> None:
     assert result.exit_code == 0
     for name in ("fastapi-k8s", "django-compose", "django-aws", "overengineered"):
         assert name in result.output
+
+
+def test_doctor_lists_tools_interpreters_and_services() -> None:
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in ("uv", "docker-compose", "hadolint", "Python 3.13", "PostgreSQL", "Redis"):
+        assert name in result.output
