@@ -1,6 +1,7 @@
 """The admin process (APP_ROLE=admin): the Django admin at ADMIN_URL, the probes, no API."""
 
 import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
 from pytest_django import Settings
 
@@ -35,3 +36,22 @@ def test_the_admin_process_serves_the_probes_but_not_the_api(client: Client) -> 
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert client.get("/items").status_code == 404
+
+
+@pytest.mark.usefixtures("admin_process")
+def test_a_staff_user_adds_a_user_whose_email_is_stored_in_lower_case(
+    admin_client: Client, settings: Settings, django_user_model: type[AbstractBaseUser]
+) -> None:
+    response = admin_client.post(
+        f"/{settings.ADMIN_URL}users/user/add/",
+        {
+            "email": "New.Person@Example.com",
+            "usable_password": "true",
+            "password1": "a long enough password",
+            "password2": "a long enough password",
+        },
+    )
+
+    assert response.status_code == 302
+    user = django_user_model.objects.get(email="new.person@example.com")
+    assert user.check_password("a long enough password")
