@@ -15,7 +15,7 @@ from tests.render.conftest import Render, assert_ruff_clean
         ({"project_slug": "class"}, "project_slug 'class' is a Python keyword"),
         ({"project_slug": "os"}, "project_slug 'os' is a Python standard-library module"),
         ({"author_email": "not-an-email"}, "author_email 'not-an-email' is not an email address"),
-        ({"framework": "flask"}, "'flask' is not in ['fastapi']"),
+        ({"framework": "flask"}, "'flask' is not in ['fastapi', 'django']"),
         ({"description": "two\nlines"}, "description 'two\\nlines' holds a line break"),
     ],
     ids=["slug-digit", "slug-keyword", "slug-stdlib", "email", "framework", "multiline"],

@@ -35,7 +35,7 @@ def test_new_leaves_no_staging_directory_behind(tmp_path: Path) -> None:
         ("project_slug=class", "project_slug 'class' is a Python keyword"),
         ("project_slug=os", "project_slug 'os' is a Python standard-library module"),
         ("author_email=nobody", "author_email 'nobody' is not an email address"),
-        ("framework=flask", "framework 'flask' is not offered: choose one of fastapi"),
+        ("framework=flask", "framework 'flask' is not offered: choose one of fastapi, django"),
         ("python_version=3.9", "python_version '3.9' is not offered: choose one of 3.13, 3.12"),
         ("frmework=fastapi", "unknown question 'frmework'"),
         ("auth", "-d 'auth' is not KEY=VALUE"),
