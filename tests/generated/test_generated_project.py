@@ -13,8 +13,10 @@ import socket
 import subprocess
 import uuid
 from pathlib import Path
+from typing import cast
 
 import pytest
+import yaml
 
 from stackcraft.pythons import find_python
 from stackcraft.render import render_new
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.xdist_group("generated-projects")
 
 VARIANTS: dict[str, dict[str, object]] = {
     "defaults": {},
+    "django": {"framework": "django"},
     "no-auth-sqlite-no-cache-docs-basic-py312": {
         "auth": "none",
         "database": "sqlite",
@@ -52,15 +55,21 @@ def _run(project: Path, *command: str, **extra_env: str) -> subprocess.Completed
 
 def _skip_unless_postgresql(project: Path) -> str:
     """Return a fresh PostgreSQL database URL, or skip: SQLite variants ship no driver for it."""
-    if "database: postgresql" not in (project / ".copier-answers.yml").read_text():
+    answers = _answers(project)
+    if answers["database"] != "postgresql":
         pytest.skip("database=sqlite: the project has no PostgreSQL driver")
-    url = _postgres_url()
+    # SQLAlchemy's URLs name the async driver; Django's do not.
+    url = _postgres_url("postgresql" if answers["framework"] == "django" else "postgresql+asyncpg")
     if url is None:
         pytest.skip("no PostgreSQL on 127.0.0.1:5432 (psql and a trust login are needed)")
     return url
 
 
-def _postgres_url() -> str | None:
+def _answers(project: Path) -> dict[str, object]:
+    return cast("dict[str, object]", yaml.safe_load((project / ".copier-answers.yml").read_text()))
+
+
+def _postgres_url(scheme: str) -> str | None:
     """Return a URL of a fresh database on the local PostgreSQL, or None when there is none."""
     if shutil.which("psql") is None:
         return None
@@ -75,7 +84,7 @@ def _postgres_url() -> str | None:
         text=True,
         check=False,
     )
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}" if done.returncode == 0 else None
+    return f"{scheme}://postgres@127.0.0.1:5432/{name}" if done.returncode == 0 else None
 
 
 def _drop(url: str) -> None:
@@ -137,9 +146,8 @@ def test_generated_project_tests_pass_on_postgresql(project: Path) -> None:
 def test_generated_project_migrates_a_fresh_postgresql(project: Path) -> None:
     url = _skip_unless_postgresql(project)
     try:
-        done = _run(
-            project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", DATABASE_URL=url
-        )
+        slug = str(_answers(project)["project_slug"])
+        done = _run(project, "uv", "run", "--no-sync", slug, "migrate", DATABASE_URL=url)
         assert done.returncode == 0, done.stderr[-4000:]
     finally:
         _drop(url)
