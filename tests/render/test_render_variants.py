@@ -91,6 +91,7 @@ ALWAYS = (
     "gunicorn.conf.py",
     "deploy/nginx/conf.d/default.conf",
     "src/{slug}/cli.py",
+    "src/{slug}/commands.py",
     "tests/test_health.py",
     "tests/test_items.py",
 )
