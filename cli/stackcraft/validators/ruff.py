@@ -46,7 +46,7 @@ def check(project: Project) -> list[Outcome]:
             status="pass" if lint.returncode == 0 else "fail",
             seconds=lint.seconds,
             findings=tuple(findings),
-            detail="" if findings else lint.output,
+            detail=lint.output if lint.returncode != 0 and not findings else "",
         )
     ]
     fmt = run_tool(
@@ -64,7 +64,7 @@ def check(project: Project) -> list[Outcome]:
             status="pass" if fmt.returncode == 0 else "fail",
             seconds=fmt.seconds,
             findings=tuple(unformatted),
-            detail="" if unformatted else fmt.output,
+            detail=fmt.output if fmt.returncode != 0 and not unformatted else "",
         )
     )
     return outcomes
