@@ -7,6 +7,7 @@ Each variant renders into its own temporary directory, which is removed afterwar
 
 from __future__ import annotations
 
+import multiprocessing
 import tempfile
 import time
 from collections.abc import Callable
@@ -95,7 +96,9 @@ def prove(
     if on_start is not None:
         on_start(len(variants))
     results: dict[str, VariantResult] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # Fresh interpreters, not forks: the caller may run threads (a progress bar, a test runner).
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
         futures = [pool.submit(prove_variant, variant, tier, template.root) for variant in variants]
         for future in as_completed(futures):
             result = future.result()
