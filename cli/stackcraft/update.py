@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import filecmp
 import shutil
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import yaml
 from copier.errors import DirtyLocalWarning
 
 from stackcraft.errors import CheckFailedError, UserError
+from stackcraft.process import ToolRun, run_tool
 from stackcraft.pythons import tasks_use_python
 
 __all__ = ["UpdatePlan", "UpdateResult", "plan_update", "update_project"]
@@ -134,12 +134,8 @@ def _answers(project: Path) -> dict[str, Any]:
     return cast("dict[str, Any]", yaml.safe_load(path.read_text()) or {})
 
 
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    git = shutil.which("git") or "git"
-    # Fixed git subcommands on the user's own project.
-    return subprocess.run(  # noqa: S603
-        [git, *args], cwd=project, capture_output=True, text=True, check=False
-    )
+def _git(project: Path, *args: str) -> ToolRun:
+    return run_tool([shutil.which("git") or "git", *args], cwd=project)
 
 
 def _require_clean_git(project: Path) -> None:

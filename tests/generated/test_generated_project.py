@@ -7,19 +7,20 @@ and that interpreter; when either is missing the tests skip and say which.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import uuid
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
 import pytest
 import yaml
 
+from stackcraft.errors import CheckFailedError
+from stackcraft.project import project_env
 from stackcraft.pythons import find_python
 from stackcraft.render import render_new
+from stackcraft.smoke import services
 from stackcraft.template import Template
 
 pytestmark = pytest.mark.xdist_group("generated-projects")
@@ -37,63 +38,38 @@ VARIANTS: dict[str, dict[str, object]] = {
     },
 }
 
-# Settings a developer's shell may hold that would change what the generated tests see.
-_SCRUBBED = ("DATABASE_URL", "REDIS_URL", "ENVIRONMENT", "SECRET_KEY", "VIRTUAL_ENV", "UV_OFFLINE")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env | extra
-
 
 def _run(project: Path, *command: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=project, env=_env(**extra_env), capture_output=True, text=True, check=False
-    )
-
-
-def _skip_unless_postgresql(project: Path) -> str:
-    """Return a fresh PostgreSQL database URL, or skip: SQLite variants ship no driver for it."""
-    answers = _answers(project)
-    if answers["database"] != "postgresql":
-        pytest.skip("database=sqlite: the project has no PostgreSQL driver")
-    # SQLAlchemy's URLs name the async driver; Django's do not.
-    url = _postgres_url("postgresql" if answers["framework"] == "django" else "postgresql+asyncpg")
-    if url is None:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (psql and a trust login are needed)")
-    return url
-
-
-def _answers(project: Path) -> dict[str, object]:
-    return cast("dict[str, object]", yaml.safe_load((project / ".copier-answers.yml").read_text()))
-
-
-def _postgres_url(scheme: str) -> str | None:
-    """Return a URL of a fresh database on the local PostgreSQL, or None when there is none."""
-    if shutil.which("psql") is None:
-        return None
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-    except OSError:
-        return None
-    name = f"stackcraft_{uuid.uuid4().hex[:12]}"
-    done = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {name}"],
+        command,
+        cwd=project,
+        env=project_env(**extra_env),
         capture_output=True,
         text=True,
         check=False,
     )
-    return f"{scheme}://postgres@127.0.0.1:5432/{name}" if done.returncode == 0 else None
 
 
-def _drop(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {name}"],
-        capture_output=True,
-        check=False,
-    )
+@contextmanager
+def _fresh_postgresql(project: Path) -> Generator[str]:
+    """Yield the URL of a fresh database (dropped afterwards), or skip saying why there is none.
+
+    Uses the smoke harness's PostgreSQL: the one on 127.0.0.1:5432, else a throwaway one.
+    """
+    answers = _answers(project)
+    if answers["database"] != "postgresql":
+        pytest.skip("database=sqlite: the project has no PostgreSQL driver")
+    # SQLAlchemy's URLs name the async driver; Django's do not.
+    scheme = "postgresql" if answers["framework"] == "django" else "postgresql+asyncpg"
+    try:
+        with services.postgres("auto") as server:
+            yield server.database(scheme)
+    except CheckFailedError as missing:
+        pytest.skip(str(missing))
+
+
+def _answers(project: Path) -> dict[str, object]:
+    return cast("dict[str, object]", yaml.safe_load((project / ".copier-answers.yml").read_text()))
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
@@ -135,19 +111,13 @@ def test_generated_project_tests_pass_on_sqlite(project: Path) -> None:
 
 
 def test_generated_project_tests_pass_on_postgresql(project: Path) -> None:
-    url = _skip_unless_postgresql(project)
-    try:
+    with _fresh_postgresql(project) as url:
         done = _run(project, "uv", "run", "--no-sync", "pytest", "-q", DATABASE_URL=url)
-        assert done.returncode == 0, done.stdout[-4000:]
-    finally:
-        _drop(url)
+    assert done.returncode == 0, done.stdout[-4000:]
 
 
 def test_generated_project_migrates_a_fresh_postgresql(project: Path) -> None:
-    url = _skip_unless_postgresql(project)
-    try:
-        slug = str(_answers(project)["project_slug"])
+    slug = str(_answers(project)["project_slug"])
+    with _fresh_postgresql(project) as url:
         done = _run(project, "uv", "run", "--no-sync", slug, "migrate", DATABASE_URL=url)
-        assert done.returncode == 0, done.stderr[-4000:]
-    finally:
-        _drop(url)
+    assert done.returncode == 0, done.stderr[-4000:]
