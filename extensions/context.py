@@ -8,9 +8,11 @@ from the rest of the repository.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import secrets
+import shlex
 import sys
 import unicodedata
 from typing import Any, Final
@@ -25,10 +27,16 @@ __all__ = [
     "StackcraftFilters",
     "derive_context",
     "email_problem",
+    "hcl_str",
+    "json_str",
+    "md_text",
     "py_str",
+    "sh_str",
     "slug_problem",
     "slugify",
     "text_problem",
+    "toml_str",
+    "yaml_str",
 ]
 
 SLUG_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{1,38}$")
@@ -61,7 +69,6 @@ RESERVED_NAMES: Final = frozenset(
         "sqlalchemy",
         "src",
         "starlette",
-        "test",
         "tests",
         "uvicorn",
         "uvloop",
@@ -119,6 +126,11 @@ def text_problem(value: object, key: str) -> str:
         return f"{key} is empty: give one line of text"
     if _has_control_characters(text):
         return f"{key} {text!r} holds a line break or control character: give one line of text"
+    if any(delimiter in text for delimiter in _JINJA_DELIMITERS):
+        return (
+            f"{key} {text!r} holds a template delimiter ({{{{, {{% or {{#): "
+            "write it without the braces"
+        )
     if len(text) > 200:
         return f"{key} is {len(text)} characters long: keep it to 200"
     return ""
@@ -127,17 +139,103 @@ def text_problem(value: object, key: str) -> str:
 def py_str(value: object) -> str:
     """Return `value` as a Python string literal quoted the way `ruff format` writes it.
 
-    Double quotes unless single quotes need fewer escapes; non-ASCII text is kept as is.
+    Double quotes unless single quotes need fewer escapes. Accented Latin letters and emoji
+    are kept as they are; any other non-ASCII character is written as a named escape
+    (`\\N{GREEK SMALL LETTER ALPHA}`), so the literal holds the exact value while ruff's
+    ambiguous-character rule (RUF001) and invisible direction overrides cannot touch it.
     """
-    text = str(value).replace("\\", "\\\\")
-    for char, escape in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        text = text.replace(char, escape)
+    text = "".join(_py_char(char) for char in str(value))
     quote = "'" if text.count("'") < text.count('"') else '"'
     return quote + text.replace(quote, "\\" + quote) + quote
 
 
+def _py_char(char: str) -> str:
+    if char in _PY_ESCAPES:
+        return _PY_ESCAPES[char]
+    if " " <= char <= "~" or _kept_as_is(char):
+        return char
+    name = unicodedata.name(char, "")
+    return f"\\N{{{name}}}" if name else f"\\u{ord(char):04x}"
+
+
+def _kept_as_is(char: str) -> bool:
+    code = ord(char)
+    latin_letter = 0xC0 <= code <= 0x17F and char not in _CONFUSABLE_LATIN
+    emoji = unicodedata.category(char) == "So" and (code >= 0x1F000 or 0x2600 <= code <= 0x27BF)
+    return latin_letter or emoji
+
+
+def toml_str(value: object) -> str:
+    """Return `value` as a TOML basic string: quotes, backslashes and controls escaped.
+
+    Non-ASCII text is kept as it is (TOML is UTF-8), so characters outside the Basic
+    Multilingual Plane never turn into surrogate escapes, which TOML parsers refuse.
+    """
+    escaped: list[str] = []
+    for char in str(value):
+        if char in _TOML_ESCAPES:
+            escaped.append(_TOML_ESCAPES[char])
+        elif unicodedata.category(char) == "Cc":
+            escaped.append(f"\\u{ord(char):04X}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def json_str(value: object) -> str:
+    """Return `value` as a JSON string, non-ASCII kept (also a valid YAML flow scalar)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def yaml_str(value: object) -> str:
+    """Return `value` as a double-quoted YAML scalar that reads back exactly.
+
+    JSON strings are YAML double-quoted scalars; the line and paragraph separators that
+    YAML treats as line breaks are escaped too.
+    """
+    return json_str(value).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def sh_str(value: object) -> str:
+    """Return `value` quoted as one word for a POSIX shell (no expansion inside)."""
+    return shlex.quote(str(value))
+
+
+def hcl_str(value: object) -> str:
+    """Return `value` as an HCL (Terraform) string, `${` and `%{` kept from interpolating."""
+    text = json_str(value)
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def md_text(value: object) -> str:
+    """Return `value` as Markdown text that shows literally (no HTML, emphasis or links)."""
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match[0], str(value))
+
+
+_PY_ESCAPES: Final = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# The characters of U+00C0-U+017F that ruff's RUF001 reads as look-alikes of ASCII ones
+# (every one of the range checked with ruff 0.17).
+_CONFUSABLE_LATIN: Final = frozenset(
+    "\N{MULTIPLICATION SIGN}\N{LATIN SMALL LETTER DOTLESS I}\N{LATIN SMALL LETTER LONG S}"
+)
+_TOML_ESCAPES: Final = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+# Characters that would start HTML, emphasis, code, a link or a table cell.
+_MARKDOWN_SPECIAL: Final = re.compile(r"[\\`*<>\[\]&|]")
+_JINJA_DELIMITERS: Final = ("{{", "{%", "{#")
+# Controls, and the separators some formats (YAML, JavaScript) read as line breaks.
+_NOT_ONE_LINE: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
 def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(char) == "Cc" for char in text)
+    return any(unicodedata.category(char) in _NOT_ONE_LINE for char in text)
 
 
 def derive_context(answers: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +301,12 @@ class StackcraftFilters(Extension):
         environment.filters["email_problem"] = email_problem
         environment.filters["text_problem"] = text_problem
         environment.filters["py_str"] = py_str
+        environment.filters["toml_str"] = toml_str
+        environment.filters["json_str"] = json_str
+        environment.filters["yaml_str"] = yaml_str
+        environment.filters["sh_str"] = sh_str
+        environment.filters["hcl_str"] = hcl_str
+        environment.filters["md_text"] = md_text
         # Jinja's stubs type `globals` narrowly; any callable is accepted at run time.
         environment.globals["token_urlsafe"] = secrets.token_urlsafe  # pyright: ignore[reportArgumentType]
 

@@ -144,4 +144,4 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     gunicorn = (project / "gunicorn.conf.py").read_text()
     app = "config.asgi:application" if _django(answers) else f"{answers['project_slug']}.main:app"
     assert f'wsgi_app = "{app}"' in gunicorn
-    assert pyproject["project"]["requires-python"].startswith(f">={answers['python_version']}")
+    assert pyproject["project"]["requires-python"] == f"~={answers['python_version']}.0"
