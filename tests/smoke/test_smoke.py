@@ -37,13 +37,22 @@ def test_smoke_passes_every_step_on_a_generated_project(rendered: Path, tmp_path
         "tests",
         "boot",
         "GET /healthz",
+        "HEAD probes",
         "GET /readyz",
         "docs",
         "round trip",
+        "proxy",
+        "fuzz",
+        "fault: database",
+        "fault: redis",
         "stop (SIGTERM)",
     ]
     assert "passed" in steps["tests"]["detail"]
     assert "signup, login, create, list" in steps["round trip"]["detail"]
+    assert "429 at attempt 11" in steps["proxy"]["detail"]
+    assert "no failure" in steps["fuzz"]["detail"]
+    assert "/items 503 in" in steps["fault: database"]["detail"]
+    assert "back: all 200" in steps["fault: redis"]["detail"]
     assert steps["stop (SIGTERM)"]["detail"] == "exited 0"
 
 

@@ -15,8 +15,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +23,9 @@ from typing import Any, cast
 
 from stackcraft.errors import CheckFailedError
 from stackcraft.project import Project, project_env
-from stackcraft.smoke import services
+from stackcraft.smoke import faults, proxy, services
+from stackcraft.smoke.fuzz import FuzzBudget, fuzz
+from stackcraft.smoke.http import StepError, expect, request
 from stackcraft.validators._base import Status
 
 __all__ = ["SmokeReport", "Step", "smoke"]
@@ -53,8 +53,8 @@ class SmokeReport:
 
     @property
     def ok(self) -> bool:
-        """True when every step passed."""
-        return all(step.status == "pass" for step in self.steps)
+        """True when no step failed (a step skipped on purpose says why in its detail)."""
+        return all(step.status != "fail" for step in self.steps)
 
     def as_json(self) -> dict[str, Any]:
         """Return the report in its documented, stable JSON shape."""
@@ -71,10 +71,6 @@ class SmokeReport:
                 for s in self.steps
             ],
         }
-
-
-class _StepError(Exception):
-    """A step failed; the message is the one line the report shows."""
 
 
 @dataclass
@@ -96,12 +92,19 @@ class _Run:
         try:
             detail = action() or ""
             status: Status = "pass"
-        except (_StepError, CheckFailedError) as error:
+        except (StepError, CheckFailedError) as error:
             detail, status = str(error), "fail"
             self.failed = True
         self.record(
             Step(name=name, status=status, seconds=time.perf_counter() - started, detail=detail)
         )
+
+    def step_or_skip(self, name: str, skip_reason: str, action: Callable[[], str | None]) -> None:
+        """Run `action` as step `name`, or record it as skipped for `skip_reason` when set."""
+        if skip_reason and not self.failed:
+            self.record(Step(name=name, status="skip", seconds=0.0, detail=skip_reason))
+            return
+        self.step(name, action)
 
     def record(self, step: Step) -> None:
         self.steps.append(step)
@@ -110,25 +113,37 @@ class _Run:
 
 
 def smoke(
-    project: Project, *, services_mode: str = "auto", on_step: Callable[[Step], None] | None = None
+    project: Project,
+    *,
+    services_mode: str = "auto",
+    on_step: Callable[[Step], None] | None = None,
+    fuzz_budget: FuzzBudget | None = None,
 ) -> SmokeReport:
     """Run the smoke steps on `project` and return their report (never raises for a step).
+
+    In `auto` mode the backing services are throwaway servers of this run, so the fault
+    steps may stop and restart them; with `external` (or where none can be started) the
+    fault steps are skipped and say why.
 
     Raises:
         CheckFailedError: only when a backing service cannot be found or started.
     """
     run = _Run(project=project, on_step=on_step)
     answers = project.answers
+    use_jwt = answers.auth == "jwt"
     with contextlib.ExitStack() as stack:
         env: dict[str, str] = {}
         test_env: dict[str, str] = {}
         started = time.perf_counter()
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stackcraft-smoke-")))
         used: list[str] = []
+        database: services.Service | None = None
+        cache: services.Service | None = None
         # SQLAlchemy's URLs name the async driver; Django's do not.
         scheme = "postgresql" if answers.framework == "django" else "postgresql+asyncpg"
         if answers.database == "postgresql":
-            server = stack.enter_context(services.postgres(services_mode))
+            server = stack.enter_context(services.postgres(services_mode, owned=True))
+            database = server
             env["DATABASE_URL"] = server.database(scheme)
             test_env["DATABASE_URL"] = server.database(scheme)
             used.append(f"postgresql {'started' if server.started else 'found'} at {server.url}")
@@ -136,7 +151,7 @@ def smoke(
             sqlite = "sqlite" if answers.framework == "django" else "sqlite+aiosqlite"
             env["DATABASE_URL"] = f"{sqlite}:///{scratch / 'app.db'}"
         if answers.cache == "redis":
-            cache = stack.enter_context(services.redis(services_mode))
+            cache = stack.enter_context(services.redis(services_mode, owned=True))
             env["REDIS_URL"] = cache.url
             used.append(f"redis {'started' if cache.started else 'found'} at {cache.url}")
         run.record(
@@ -162,13 +177,63 @@ def smoke(
         process: list[subprocess.Popen[bytes]] = []
         run.step("boot", lambda: _boot(project, port, server_env, scratch, process, stack))
         base = f"http://{services.LOOPBACK}:{port}"
+        session: dict[str, str] = {}
         run.step("GET /healthz", lambda: _status(f"{base}/healthz", 200))
+        run.step("HEAD probes", lambda: _head_probes(base))
         run.step("GET /readyz", lambda: _status(f"{base}/readyz", 200))
         run.step("docs", lambda: _docs(base, answers.api_docs, server_env))
-        run.step("round trip", lambda: _round_trip(base, use_jwt=answers.auth == "jwt"))
+        run.step("round trip", lambda: _round_trip(base, use_jwt=use_jwt, session=session))
+        run.step("proxy", lambda: _through_proxy(project, port, use_jwt=use_jwt))
+        budget = fuzz_budget or FuzzBudget()
+        run.step(
+            "fuzz",
+            lambda: fuzz(
+                project,
+                base,
+                env=server_env,
+                token=session.get("token"),
+                scratch=scratch,
+                budget=budget,
+            ),
+        )
+        headers = {"Authorization": f"Bearer {session['token']}"} if "token" in session else {}
+        if database is not None:
+            run.step_or_skip(
+                "fault: database",
+                _not_ours(database),
+                lambda: faults.database_outage(database, base, headers=headers),
+            )
+        if cache is not None:
+            run.step_or_skip(
+                "fault: redis",
+                _not_ours(cache),
+                lambda: faults.redis_outage(cache, base, headers=headers, use_jwt=use_jwt),
+            )
         if process:
             run.step("stop (SIGTERM)", lambda: _stop(process[0], scratch), always=True)
     return SmokeReport(project=project.path, steps=tuple(run.steps))
+
+
+def _not_ours(service: services.Service) -> str:
+    if service.controllable:
+        return ""
+    return (
+        f"not run: {service.name} at {service.url} is not this run's to stop (use --services auto)"
+    )
+
+
+def _head_probes(base: str) -> str:
+    for path in ("/healthz", "/readyz"):
+        answer = expect(f"{base}{path}", 200, method="HEAD")
+        if answer.body not in (None, ""):
+            raise StepError(f"HEAD {path} answered with a body")
+    return "HEAD /healthz and /readyz: 200, no body"
+
+
+def _through_proxy(project: Project, port: int, *, use_jwt: bool) -> str:
+    limit = 10 if use_jwt else None  # LOGIN_ATTEMPTS_PER_MINUTE's default
+    with proxy.served_by_nginx(project.path, app_port=port) as base:
+        return proxy.check_forwarded_headers(base, login_limit=limit)
 
 
 def _install(project: Project) -> str:
@@ -179,7 +244,7 @@ def _install(project: Project) -> str:
 def _migrate(project: Project, env: dict[str, str]) -> str:
     result = project.run(project.answers.project_slug, "migrate", env=env)
     if result.returncode != 0:
-        raise _StepError(f"migrate exited {result.returncode}: {_last_line(result.output)}")
+        raise StepError(f"migrate exited {result.returncode}: {_last_line(result.output)}")
     return ""
 
 
@@ -187,7 +252,7 @@ def _tests(project: Project, env: dict[str, str]) -> str:
     result = project.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
     summary = _last_line(result.stdout)
     if result.returncode != 0:
-        raise _StepError(f"pytest exited {result.returncode}: {_first_failure(result.output)}")
+        raise StepError(f"pytest exited {result.returncode}: {_first_failure(result.output)}")
     return summary
 
 
@@ -216,7 +281,7 @@ def _boot(
 ) -> str:
     gunicorn = project.path / ".venv" / "bin" / "gunicorn"
     if not gunicorn.is_file():
-        raise _StepError(f"'{gunicorn}' not found: the project does not install gunicorn")
+        raise StepError(f"'{gunicorn}' not found: the project does not install gunicorn")
     log = (scratch / "server.log").open("wb")
     stack.callback(log.close)
     # gunicorn.conf.py names the app; only the address is ours (loopback, a free port).
@@ -229,14 +294,14 @@ def _boot(
     deadline = time.monotonic() + BOOT_SECONDS
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise _StepError(
+            raise StepError(
                 f"gunicorn exited {child.returncode} while booting: {_tail(scratch / 'server.log')}"
             )
         with contextlib.suppress(OSError):
-            if _get(f"http://{services.LOOPBACK}:{port}/healthz")[0] == 200:
+            if request(f"http://{services.LOOPBACK}:{port}/healthz").status == 200:
                 return f"gunicorn on 127.0.0.1:{port}, pid {child.pid}"
         time.sleep(0.2)
-    raise _StepError(
+    raise StepError(
         f"no answer on /healthz within {BOOT_SECONDS}s: {_tail(scratch / 'server.log')}"
     )
 
@@ -258,87 +323,51 @@ def _stop(child: subprocess.Popen[bytes], scratch: Path) -> str:
     try:
         code = child.wait(timeout=STOP_SECONDS)
     except subprocess.TimeoutExpired as error:
-        raise _StepError(f"gunicorn still running {STOP_SECONDS}s after SIGTERM") from error
+        raise StepError(f"gunicorn still running {STOP_SECONDS}s after SIGTERM") from error
     if code != 0:
-        raise _StepError(f"gunicorn exited {code} after SIGTERM: {_tail(scratch / 'server.log')}")
+        raise StepError(f"gunicorn exited {code} after SIGTERM: {_tail(scratch / 'server.log')}")
     return "exited 0"
 
 
-def _get(
-    url: str, *, headers: dict[str, str] | None = None, body: object = None
-) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    # Production runs behind a TLS proxy; say so, as nginx does, so HTTPS-only settings
-    # (Django's SSL redirect, secure cookies) behave as they will in production.
-    sent = {"Content-Type": "application/json", "X-Forwarded-Proto": "https", **(headers or {})}
-    request = urllib.request.Request(  # noqa: S310 - only http://127.0.0.1 URLs we built
-        url,
-        data=data,
-        headers=sent,
-        method="GET" if body is None else "POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            raw = response.read()
-            status = int(response.status)
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), int(error.code)
-    try:
-        return status, json.loads(raw) if raw else None
-    except json.JSONDecodeError:
-        return status, raw.decode(errors="replace")
-
-
-def _expect(
-    url: str, status: int, *, headers: dict[str, str] | None = None, body: object = None
-) -> Any:
-    try:
-        got, payload = _get(url, headers=headers, body=body)
-    except OSError as error:
-        raise _StepError(f"{url}: {error}") from error
-    if got != status:
-        raise _StepError(f"{url} answered {got}, expected {status}: {str(payload)[:200]}")
-    return payload
-
-
 def _status(url: str, status: int) -> str:
-    payload = _expect(url, status)
+    payload = expect(url, status).body
     return json.dumps(payload, separators=(",", ":"))[:200]
 
 
 def _docs(base: str, mode: str, env: dict[str, str]) -> str:
     if mode == "off":
-        _expect(f"{base}/docs", 404)
+        expect(f"{base}/docs", 404)
         return "off: /docs is 404"
     if mode == "basic":
-        _expect(f"{base}/docs", 401)
+        expect(f"{base}/docs", 401)
         pair = f"{env['DOCS_USERNAME']}:{env['DOCS_PASSWORD']}".encode()
         auth = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
-        _expect(f"{base}/docs", 200, headers=auth)
-        _expect(f"{base}/openapi.json", 200, headers=auth)
+        expect(f"{base}/docs", 200, headers=auth)
+        expect(f"{base}/openapi.json", 200, headers=auth)
         return "basic: 401 without credentials, 200 with"
-    _expect(f"{base}/docs", 200)
-    _expect(f"{base}/openapi.json", 200)
+    expect(f"{base}/docs", 200)
+    expect(f"{base}/openapi.json", 200)
     return "public: /docs and /openapi.json are 200"
 
 
-def _round_trip(base: str, *, use_jwt: bool) -> str:
+def _round_trip(base: str, *, use_jwt: bool, session: dict[str, str]) -> str:
     headers: dict[str, str] = {}
     if use_jwt:
         email = f"smoke-{uuid.uuid4().hex[:8]}@example.com"
         password = secrets.token_urlsafe(16)
         credentials = {"email": email, "password": password}
-        _expect(f"{base}/auth/signup", 201, body=credentials)
-        tokens = cast("dict[str, Any]", _expect(f"{base}/auth/login", 200, body=credentials))
-        headers["Authorization"] = f"Bearer {tokens['access_token']}"
-        _expect(f"{base}/items", 401)
+        expect(f"{base}/auth/signup", 201, body=credentials)
+        tokens = cast("dict[str, Any]", expect(f"{base}/auth/login", 200, body=credentials).body)
+        session["token"] = str(tokens["access_token"])
+        headers["Authorization"] = f"Bearer {session['token']}"
+        expect(f"{base}/items", 401)
     created = cast(
         "dict[str, Any]",
-        _expect(f"{base}/items", 201, headers=headers, body={"title": "smoke test"}),
+        expect(f"{base}/items", 201, headers=headers, body={"title": "smoke test"}).body,
     )
-    page = cast("dict[str, Any]", _expect(f"{base}/items", 200, headers=headers))
+    page = cast("dict[str, Any]", expect(f"{base}/items", 200, headers=headers).body)
     ids = [item.get("id") for item in cast("list[dict[str, Any]]", page.get("items", []))]
     if created.get("id") not in ids:
-        raise _StepError(f"the created item {created.get('id')} is missing from GET /items")
+        raise StepError(f"the created item {created.get('id')} is missing from GET /items")
     steps = "signup, login, " if use_jwt else ""
     return f"{steps}create, list: item {created.get('id')} listed"

@@ -21,19 +21,42 @@ from pathlib import Path
 
 from stackcraft.errors import CheckFailedError
 
-__all__ = ["Postgres", "Service", "free_port", "listening", "postgres", "redis"]
+__all__ = ["Postgres", "Service", "free_port", "listening", "postgres", "redis", "wait_until"]
 
 LOOPBACK = "127.0.0.1"
 
 
 @dataclass
 class Service:
-    """A running service a smoke run uses: its URL and whether this run started it."""
+    """A running service a smoke run uses: its URL and whether this run started it.
+
+    A service this run started can also be stopped and started again on the same port
+    (`stop`, `start`), which the fault step uses; others are never touched.
+    """
 
     name: str
     url: str
     started: bool
     cleanups: list[Callable[[], None]] = field(default_factory=list[Callable[[], None]])
+    stopper: Callable[[], None] | None = None
+    starter: Callable[[], None] | None = None
+
+    @property
+    def controllable(self) -> bool:
+        """True when this run owns the server and may stop and restart it."""
+        return self.stopper is not None and self.starter is not None
+
+    def stop(self) -> None:
+        """Stop the server this run started (its data is kept for `start`)."""
+        if self.stopper is None:
+            raise CheckFailedError(f"{self.name} at {self.url} was not started by this run")
+        self.stopper()
+
+    def start(self) -> None:
+        """Start the server again on the same port and wait until it answers."""
+        if self.starter is None:
+            raise CheckFailedError(f"{self.name} at {self.url} was not started by this run")
+        self.starter()
 
     def close(self) -> None:
         """Undo what this run did (drop its database, stop what it started), last first."""
@@ -58,7 +81,8 @@ def listening(port: int) -> bool:
     return True
 
 
-def _wait(check: Callable[[], bool], *, seconds: float, what: str) -> None:
+def wait_until(check: Callable[[], bool], *, seconds: float, what: str) -> None:
+    """Return once `check()` is true; CheckFailedError naming `what` after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
@@ -89,8 +113,12 @@ class Postgres(Service):
 
 
 @contextlib.contextmanager
-def postgres(mode: str) -> Generator[Postgres]:
+def postgres(mode: str, *, owned: bool = False) -> Generator[Postgres]:
     """Yield a PostgreSQL server to make fresh databases on; drop or stop them afterwards.
+
+    With `owned` (and mode auto) a throwaway server is started even when one runs on 5432,
+    so that it may be stopped and restarted; where none can be started the running one is
+    used and is not controllable.
 
     Raises:
         CheckFailedError: when none is running (external) or none can be started (auto).
@@ -100,7 +128,9 @@ def postgres(mode: str) -> Generator[Postgres]:
         raise CheckFailedError(
             "psql not found: install the PostgreSQL client (apt-get install postgresql-client)"
         )
-    if _psql_ok(psql, 5432):
+    if owned and mode == "auto" and _initdb() is not None:
+        server = _start_postgres(psql)
+    elif _psql_ok(psql, 5432):
         server = Postgres(name="postgresql", url=f"{LOOPBACK}:5432", started=False, psql=psql)
     elif mode == "external":
         raise CheckFailedError(
@@ -150,9 +180,13 @@ def _psql_ok(psql: str, port: int) -> bool:
     return True
 
 
-def _start_postgres(psql: str) -> Postgres:
+def _initdb() -> str | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    initdb = str(found[-1]) if found else shutil.which("initdb")
+    return str(found[-1]) if found else shutil.which("initdb")
+
+
+def _start_postgres(psql: str) -> Postgres:
+    initdb = _initdb()
     if initdb is None:
         raise CheckFailedError(
             "no PostgreSQL on 127.0.0.1:5432 and no initdb to start one: "
@@ -186,13 +220,20 @@ def _start_postgres(psql: str) -> Postgres:
         if done.returncode != 0:
             service.close()
             raise CheckFailedError(f"starting PostgreSQL failed: {done.stderr.strip()[-300:]}")
-    stop = [*as_user, pg_ctl, "-D", db, "-m", "fast", "-w", "stop"]
+    start, stop = steps[1], [*as_user, pg_ctl, "-D", db, "-m", "fast", "-w", "stop"]
 
     def stop_postgres() -> None:
         subprocess.run(stop, capture_output=True, timeout=60, check=False)  # noqa: S603
 
+    def start_postgres() -> None:
+        done = subprocess.run(start, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise CheckFailedError(f"restarting PostgreSQL failed: {done.stderr.strip()[-300:]}")
+        wait_until(lambda: _psql_ok(psql, port), seconds=30, what="PostgreSQL")
+
     service.cleanups.append(stop_postgres)
-    _wait(lambda: _psql_ok(psql, port), seconds=30, what="PostgreSQL")
+    service.stopper, service.starter = stop_postgres, start_postgres
+    wait_until(lambda: _psql_ok(psql, port), seconds=30, what="PostgreSQL")
     return service
 
 
@@ -209,13 +250,17 @@ def _redis_ping(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def redis(mode: str) -> Generator[Service]:
+def redis(mode: str, *, owned: bool = False) -> Generator[Service]:
     """Yield a Redis that answers PING; stop it afterwards if this run started it.
+
+    With `owned` (and mode auto) a throwaway server is started even when one runs on 6379,
+    so that it may be stopped and restarted.
 
     Raises:
         CheckFailedError: when none is running (external) or none can be started (auto).
     """
-    if _redis_ping(6379):
+    server = shutil.which("redis-server")
+    if _redis_ping(6379) and not (owned and mode == "auto" and server):
         yield Service(name="redis", url=f"redis://{LOOPBACK}:6379/0", started=False)
         return
     if mode == "external":
@@ -223,27 +268,39 @@ def redis(mode: str) -> Generator[Service]:
             "no Redis on 127.0.0.1:6379 (--services external): start one, "
             "or use --services auto to start a throwaway one"
         )
-    server = shutil.which("redis-server")
     if server is None:
         raise CheckFailedError(
             "no Redis on 127.0.0.1:6379 and no redis-server to start one: "
             "install Redis (apt-get install redis-server)"
         )
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own throwaway server on loopback
-        [server, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    service = Service(name="redis", url=f"redis://{LOOPBACK}:{port}/0", started=True)
+    command = [server, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"]
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start_redis() -> None:
+        processes.append(
+            subprocess.Popen(  # noqa: S603 - our own throwaway server on loopback
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
+        wait_until(lambda: _redis_ping(port), seconds=15, what="Redis")
 
     def stop_redis() -> None:
-        process.terminate()
-        process.wait(timeout=10)
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
 
+    service = Service(
+        name="redis",
+        url=f"redis://{LOOPBACK}:{port}/0",
+        started=True,
+        stopper=stop_redis,
+        starter=start_redis,
+    )
     service.cleanups.append(stop_redis)
     try:
-        _wait(lambda: _redis_ping(port), seconds=15, what="Redis")
+        start_redis()
         yield service
     finally:
         service.close()
