@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from stackcraft import report
 from stackcraft.doctor import diagnose
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.prompts import RichAsker, confirm_summary
+from stackcraft.prove import Tier
 from stackcraft.prove import prove as run_prove
+from stackcraft.pythons import check_python
 from stackcraft.render import parse_data, render_new
 from stackcraft.smoke.run import SmokeReport
 from stackcraft.smoke.run import smoke as run_smoke
@@ -24,10 +28,9 @@ from stackcraft.update import update_project
 from stackcraft.validators import TOOLS, ValidationReport
 from stackcraft.validators import validate as run_validators
 from stackcraft.variants import (
-    PRESETS,
-    Variant,
+    Strategy,
     as_data_flags,
-    preset_problem,
+    preset_catalogue,
     resolve_preset,
     variants_for,
 )
@@ -35,7 +38,19 @@ from stackcraft.wizard import run_wizard
 
 __all__ = ["app", "main"]
 
+
+class _Group(TyperGroup):
+    """The top-level command group, whose --help, too, shows no `<bool>`."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Render, validate and prove production-shaped Python services.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -43,12 +58,50 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-FORMATS = ("table", "json", "github")
-SERVICE_MODES = ("auto", "external")
+
+
+class OutputFormat(StrEnum):
+    """How `matrix` prints its variants."""
+
+    TABLE = "table"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class ServicesMode(StrEnum):
+    """Where `smoke` gets PostgreSQL and Redis."""
+
+    AUTO = "auto"
+    EXTERNAL = "external"
+
+
+class _Command(TyperCommand):
+    """A command whose help names arguments by their metavar and gives flags no type.
+
+    Typer's help writes a required argument as `{dest}` in the usage line and a flag's
+    type as `<bool>`; ours read `DEST` and nothing.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
 
 
 def _run(action: Callable[[], T]) -> T:
-    """Run one command's core call, turning our errors into a red line and an exit code."""
+    """Run one command's core call, turning our errors into a red line and an exit code.
+
+    An OSError that escaped the core (a full disk, a vanished directory) is still one line.
+    """
     try:
         return action()
     except UserError as error:
@@ -57,20 +110,33 @@ def _run(action: Callable[[], T]) -> T:
     except StackcraftError as error:
         report.error_console.print(f"[red]failed:[/red] {error}")
         raise typer.Exit(1) from error
+    except OSError as error:
+        where = f" '{error.filename}'" if error.filename else ""
+        report.error_console.print(f"[red]failed:[/red] {error.strerror or error}{where}")
+        raise typer.Exit(1) from error
 
 
-@app.command()
+FLAG = ""  # the metavar of an on/off option: no `<bool>` after it in --help
+
+
+@app.command(cls=_Command)
 def new(
-    dest: Annotated[Path, typer.Argument(help="Directory to create; must be new or empty.")],
+    dest: Annotated[
+        Path, typer.Argument(metavar="DEST", help="Directory to create; must be new or empty.")
+    ],
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer a question: -d KEY=VALUE (repeatable)."),
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
     ] = None,
     preset: Annotated[
-        str | None, typer.Option(help="Start from a preset (see `stackcraft presets`).")
+        str | None,
+        typer.Option(metavar="PRESET", help="Start from a preset (see `stackcraft presets`)."),
     ] = None,
     defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default for every unanswered question.")
+        bool,
+        typer.Option(
+            "--defaults", metavar=FLAG, help="Take the default for every unanswered question."
+        ),
     ] = False,
 ) -> None:
     """Generate a new service in DEST; nothing is written unless the whole render succeeds."""
@@ -79,38 +145,42 @@ def new(
         template = Template.load()
         answers = {**(resolve_preset(preset, template) if preset else {})}
         answers.update(parse_data(data or [], template))
-        if not defaults:
+        if defaults:
+            template.complete(answers)  # refuses a bad or inapplicable answer up front
+        else:
             if not sys.stdin.isatty():
                 raise NoTerminalError()
             answers = run_wizard(template, answers, RichAsker(report.console))
             if not confirm_summary(report.console, answers, str(dest)):
                 raise typer.Exit(1)
         result = render_new(dest, template=template, data=answers, defaults=True)
-        report.show_new(result, template)
+        version = result.answers.get("python_version")
+        python = check_python(str(version), cwd=result.path) if version else None
+        report.show_new(result, template, python)
 
     _run(action)
 
 
-@app.command()
+@app.command(cls=_Command)
 def presets() -> None:
-    """List the presets, what each turns on, and which this template can build yet."""
-
-    def action() -> None:
-        template = Template.load()
-        problems = {name: preset_problem(p, template) for name, p in PRESETS.items()}
-        report.show_presets(PRESETS.values(), problems)
-
-    _run(action)
+    """List the presets this template can build and what each turns on."""
+    report.show_presets(_run(lambda: preset_catalogue(Template.load())))
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
-    path: Annotated[Path, typer.Argument(help="A generated project.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="A generated project.")],
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help=f"Run only this tool (repeatable): {', '.join(TOOLS)}."),
+        typer.Option(
+            "--only",
+            metavar="TOOL",
+            help=f"Run only this tool (repeatable): {', '.join(TOOLS)}.",
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar=FLAG, help="Print the JSON report only.")
+    ] = False,
 ) -> None:
     """Run every real validator that applies to PATH; exit 1 when any fails."""
 
@@ -128,24 +198,24 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def smoke(
-    path: Annotated[Path, typer.Argument(help="A generated project.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="A generated project.")],
     services: Annotated[
-        str,
+        ServicesMode,
         typer.Option(
-            help="auto: find running services or start throwaway ones; external: find only."
+            help="auto finds running services or starts throwaway ones; external only finds them."
         ),
-    ] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+    ] = ServicesMode.AUTO,
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar=FLAG, help="Print the JSON report only.")
+    ] = False,
 ) -> None:
     """Install, migrate, test, boot and probe PATH, then stop it; exit 1 on any failure."""
 
     def action() -> SmokeReport:
-        if services not in SERVICE_MODES:
-            raise UserError(f"unknown --services '{services}': choose auto or external")
         on_step = None if as_json else report.show_step
-        return run_smoke(Project.open(path), services_mode=services, on_step=on_step)
+        return run_smoke(Project.open(path), services_mode=services.value, on_step=on_step)
 
     result = _run(action)
     if as_json:
@@ -156,26 +226,21 @@ def smoke(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def matrix(
     strategy: Annotated[
-        str, typer.Option(help="full (every valid set), pairwise, or presets.")
-    ] = "full",
+        Strategy, typer.Option(help="Every valid answer set, a pairwise cover, or the presets.")
+    ] = Strategy.FULL,
     output: Annotated[
-        str, typer.Option("--format", help="table, json, or github (an Actions include: matrix).")
-    ] = "table",
+        OutputFormat,
+        typer.Option("--format", help="github prints an Actions `include:` matrix."),
+    ] = OutputFormat.TABLE,
 ) -> None:
     """List the answer sets of a strategy, read straight from copier.yml."""
-
-    def action() -> list[Variant]:
-        if output not in FORMATS:
-            raise UserError(f"unknown format '{output}': choose one of {', '.join(FORMATS)}")
-        return variants_for(strategy, Template.load())
-
-    variants = _run(action)
-    if output == "table":
-        report.show_matrix(variants, strategy)
-    elif output == "json":
+    variants = _run(lambda: variants_for(strategy, Template.load()))
+    if output is OutputFormat.TABLE:
+        report.show_matrix(variants, strategy.value)
+    elif output is OutputFormat.JSON:
         rows = [{"id": v.id, "data": dict(v.data)} for v in variants]
         typer.echo(json.dumps(rows, indent=2))
     else:
@@ -183,33 +248,58 @@ def matrix(
         typer.echo(json.dumps({"include": rows}))
 
 
-@app.command()
+@app.command(cls=_Command)
 def update(
-    path: Annotated[Path, typer.Argument(help="A generated project, committed in git.")] = Path(),
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="A generated project, committed in git.")
+    ] = Path(),
     vcs_ref: Annotated[
         str | None,
-        typer.Option("--vcs-ref", help="Template version (default: latest tag)."),
+        typer.Option("--vcs-ref", metavar="REF", help="Template version (default: latest tag)."),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the changes.")] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="PATH_OR_URL",
+            help="The template, when the one the project records has moved.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", metavar=FLAG, help="Show what would change and conflict; write nothing."
+        ),
+    ] = False,
 ) -> None:
-    """Pull template changes into PATH, keeping your edits; conflicts are listed."""
-    result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run))
+    """Pull template changes into PATH, keeping your edits; exit 1 when conflicts are left."""
+    result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run, template=template))
     report.show_update(result)
+    if result.applied and result.conflicts:
+        raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def prove(
-    strategy: Annotated[str, typer.Option(help="full, pairwise, or presets.")] = "pairwise",
-    tier: Annotated[str, typer.Option(help="render, static (validate), or smoke.")] = "render",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Variants proved at once.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report only.")] = False,
+    strategy: Annotated[
+        Strategy, typer.Option(help="Which answer sets to prove (see `stackcraft matrix`).")
+    ] = Strategy.PAIRWISE,
+    tier: Annotated[
+        Tier, typer.Option(help="How far: render, static (every validator), or smoke.")
+    ] = Tier.RENDER,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", metavar="N", help="Variants proved at once.")
+    ] = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar=FLAG, help="Print the JSON report only.")
+    ] = False,
 ) -> None:
     """Render every variant of a strategy and run a tier on each; exit 1 if any fails."""
     with report.ProveProgress(enabled=not as_json) as progress:
         result = _run(
             lambda: run_prove(
-                strategy=strategy,
-                tier=tier,
+                strategy=strategy.value,
+                tier=tier.value,
                 jobs=jobs,
                 on_start=progress.start,
                 on_result=progress.advance,
@@ -223,7 +313,7 @@ def prove(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def doctor() -> None:
     """Show which tools and services are present, with versions, and how to get the rest."""
     report.show_doctor(_run(diagnose))

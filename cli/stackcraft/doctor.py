@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackcraft.pythons import find_python
+from stackcraft.pythons import check_python
 from stackcraft.smoke.services import LOOPBACK, listening
 from stackcraft.validators import compose, nginx
 from stackcraft.validators._base import ToolMissing
@@ -18,13 +19,18 @@ __all__ = ["Check", "diagnose"]
 
 @dataclass(frozen=True)
 class Check:
-    """One tool or service: found or not, its version or address, and how to install it."""
+    """One tool or service: found or not, its version or address, and how to install it.
+
+    `warning` says why something found is not usable as it is (an interpreter uv cannot
+    see); `install` then holds the fix.
+    """
 
     kind: str
     name: str
     found: bool
     detail: str
     install: str
+    warning: str = ""
 
 
 # (name, version arguments, install hint); looked up beside stackcraft's Python, then on PATH.
@@ -52,17 +58,7 @@ def diagnose() -> list[Check]:
     checks = [_tool(name, args, install) for name, args, install in _TOOLS]
     checks.append(_binary_check("docker-compose", compose.binary, ("version",), compose.INSTALL))
     checks.append(_binary_check("nginx", nginx.binary, ("-v",), nginx.INSTALL))
-    for version in ("3.13", "3.12"):
-        python = find_python(version)
-        checks.append(
-            Check(
-                kind="python",
-                name=f"Python {version}",
-                found=python is not None,
-                detail=str(python or ""),
-                install=f"pyenv install {version} (or uv python install {version})",
-            )
-        )
+    checks.extend(_python(version) for version in ("3.13", "3.12"))
     for name, port, install in _SERVICES:
         checks.append(
             Check(
@@ -74,6 +70,21 @@ def diagnose() -> list[Check]:
             )
         )
     return checks
+
+
+def _python(version: str) -> Check:
+    """Whether a new project's `uv sync` finds Python `version`; asked where no project is."""
+    with tempfile.TemporaryDirectory(prefix="stackcraft-doctor-") as neutral:
+        status = check_python(version, cwd=Path(neutral))
+    where = status.uv_found or status.found
+    return Check(
+        kind="python",
+        name=f"Python {version}",
+        found=status.found is not None,
+        detail=str(where or ""),
+        install=status.fix,
+        warning="uv cannot see it" if status.found is not None and not status.usable else "",
+    )
 
 
 def _tool(name: str, args: tuple[str, ...], install: str) -> Check:

@@ -12,11 +12,18 @@ from pathlib import Path
 
 __all__ = [
     "CheckFailedError",
+    "DestinationIsFileError",
     "DestinationNotEmptyError",
+    "DestinationNotWritableError",
+    "DirtyTreeError",
     "InvalidAnswerError",
     "NoTerminalError",
+    "NotABooleanError",
+    "NotApplicableError",
     "RenderError",
     "StackcraftError",
+    "TemplateRevisionError",
+    "TemplateSourceError",
     "UnknownPresetError",
     "UnknownQuestionError",
     "UserError",
@@ -43,6 +50,31 @@ class InvalidAnswerError(UserError):
         super().__init__(reason)
 
 
+class NotABooleanError(InvalidAnswerError):
+    """A yes/no question was answered with something that is neither."""
+
+    def __init__(self, *, key: str, value: str) -> None:
+        self.value = value
+        super().__init__(
+            key=key,
+            reason=f"{key} '{value}' is not a yes/no answer: use true/false, yes/no or 1/0",
+        )
+
+
+class NotApplicableError(InvalidAnswerError):
+    """An answer was given to a question the other answers rule out (its `when` is false)."""
+
+    def __init__(self, *, key: str, value: object, when: str, because: str) -> None:
+        self.when = when
+        super().__init__(
+            key=key,
+            reason=(
+                f"{key} '{value}' does not apply: it is asked only when {when}, and {because}; "
+                f"drop -d {key}=... or change that answer"
+            ),
+        )
+
+
 class UnknownQuestionError(UserError):
     """A `-d KEY=VALUE` named a question the template does not ask."""
 
@@ -67,6 +99,72 @@ class DestinationNotEmptyError(UserError):
     def __init__(self, *, path: Path) -> None:
         self.path = path
         super().__init__(f"destination '{path}' is not empty: choose a new or empty directory")
+
+
+class DestinationIsFileError(UserError):
+    """The destination, or a folder it would go in, is a file."""
+
+    def __init__(self, *, path: Path, within: Path | None = None) -> None:
+        self.path = path
+        if within is None:
+            message = f"destination '{path}' is a file: choose a new or empty directory"
+        else:
+            message = (
+                f"'{within}' is a file, so '{path}' cannot be created in it: "
+                "choose a destination outside it"
+            )
+        super().__init__(message)
+
+
+class DestinationNotWritableError(UserError):
+    """The destination cannot be created or written (permissions, a read-only tree)."""
+
+    def __init__(self, *, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"cannot write '{path}' ({reason}): choose a destination in a directory you can write"
+        )
+
+
+class DirtyTreeError(UserError):
+    """The project has uncommitted changes, so an update could not be reviewed or undone."""
+
+    def __init__(self, *, project: Path, example: str) -> None:
+        self.project = project
+        super().__init__(
+            f"'{project}' has uncommitted changes (e.g. '{example}'): commit or stash them "
+            "first, so the update can be reviewed and undone"
+        )
+
+
+class TemplateSourceError(UserError):
+    """The template a project records (`_src_path`) cannot be found from here."""
+
+    def __init__(self, *, project: Path, src_path: str, reason: str) -> None:
+        self.project = project
+        recorded = f"_src_path '{src_path}' {reason}" if src_path else reason
+        super().__init__(
+            f"cannot find the template of '{project}': {recorded}; "
+            "point at it with --template PATH_OR_URL"
+        )
+
+
+class TemplateRevisionError(UserError):
+    """A template revision (a tag, a commit) does not exist in the template's repository."""
+
+    def __init__(self, *, ref: str, template: str, recorded: bool = False) -> None:
+        self.ref = ref
+        if recorded:
+            message = (
+                f"the project's template revision '{ref}' (its _commit) does not exist in "
+                f"'{template}': point --template at a clone of the template that has it"
+            )
+        else:
+            message = (
+                f"template revision '{ref}' does not exist in '{template}': "
+                "pass one of its tags or commits with --vcs-ref"
+            )
+        super().__init__(message)
 
 
 class NoTerminalError(UserError):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
+from rich.padding import Padding
 from rich.prompt import Confirm, Prompt
 from rich.table import Table
 
@@ -14,10 +17,14 @@ __all__ = ["RichAsker", "confirm_summary"]
 
 
 class RichAsker:
-    """Asks wizard questions on a terminal; prints a heading when the group changes."""
+    """Asks wizard questions on a terminal; prints a heading when the group changes.
 
-    def __init__(self, console: Console) -> None:
+    `stream` replaces standard input (tests type their answers through it).
+    """
+
+    def __init__(self, console: Console, stream: TextIO | None = None) -> None:
         self._console = console
+        self._stream = stream
         self._group = ""
 
     def __call__(self, ask: Ask) -> object:
@@ -27,13 +34,20 @@ class RichAsker:
             self._group = ask.group
             self._console.rule(f"[bold]{ask.group}[/bold]")
         if ask.error:
-            self._console.print(f"[red]{ask.error}[/red]")
-        self._console.print(f"[bold]{question.name}[/bold]: {question.help}", soft_wrap=True)
+            self._console.print(f"[red]{escape(ask.error)}[/red]")
+        # Wrapped by rich at word boundaries to the terminal's width.
+        self._console.print(f"[bold]{question.name}[/bold]: {escape(question.help)}")
+        if ask.note and not ask.error:
+            self._console.print(Padding(f"[yellow]{escape(ask.note)}[/yellow]", (0, 0, 0, 2)))
         if question.type == "bool":
-            return Confirm.ask("  yes?", default=bool(ask.default), console=self._console)
+            return Confirm.ask(
+                "  yes?", default=bool(ask.default), console=self._console, stream=self._stream
+            )
         if ask.choices:
             for number, choice in enumerate(ask.choices, start=1):
-                self._console.print(f"  {number}. {choice.label} [dim]({choice.value})[/dim]")
+                value = str(choice.value)
+                shown = "" if value == choice.label else f" [dim]({escape(value)})[/dim]"
+                self._console.print(f"  {number}. {escape(choice.label)}{shown}")
             default_number = next(
                 (str(i) for i, c in enumerate(ask.choices, start=1) if c.value == ask.default), "1"
             )
@@ -42,12 +56,19 @@ class RichAsker:
                 choices=[str(i) for i in range(1, len(ask.choices) + 1)],
                 default=default_number,
                 console=self._console,
+                stream=self._stream,
             )
             return ask.choices[int(picked) - 1].value
-        return Prompt.ask("  value", default=str(ask.default), console=self._console)
+        if ask.default is None:
+            return Prompt.ask("  value", console=self._console, stream=self._stream)
+        return Prompt.ask(
+            "  value", default=str(ask.default), console=self._console, stream=self._stream
+        )
 
 
-def confirm_summary(console: Console, answers: Mapping[str, object], dest: str) -> bool:
+def confirm_summary(
+    console: Console, answers: Mapping[str, object], dest: str, stream: TextIO | None = None
+) -> bool:
     """Show every answer in a table and ask whether to write the project."""
     table = Table(title="your answers", header_style="bold")
     table.add_column("question")
@@ -55,4 +76,6 @@ def confirm_summary(console: Console, answers: Mapping[str, object], dest: str) 
     for name, value in answers.items():
         table.add_row(name, str(value))
     console.print(table)
-    return Confirm.ask(f"Create the project in {dest}?", default=True, console=console)
+    return Confirm.ask(
+        f"Create the project in {escape(dest)}?", default=True, console=console, stream=stream
+    )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,18 @@ from stackcraft.template import Template
 from stackcraft.validators import validate
 from stackcraft.variants import Variant, variants_for
 
-__all__ = ["TIERS", "ProveReport", "VariantResult", "prove"]
+__all__ = ["TIERS", "ProveReport", "Tier", "VariantResult", "prove"]
 
-TIERS = ("render", "static", "smoke")
+
+class Tier(StrEnum):
+    """How far each variant is proved: rendered, validated, or smoke-tested."""
+
+    RENDER = "render"
+    STATIC = "static"
+    SMOKE = "smoke"
+
+
+TIERS = tuple(tier.value for tier in Tier)
 
 
 @dataclass(frozen=True)

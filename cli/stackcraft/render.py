@@ -21,7 +21,9 @@ import yaml
 from copier.errors import DirtyLocalWarning
 
 from stackcraft.errors import (
+    DestinationIsFileError,
     DestinationNotEmptyError,
+    DestinationNotWritableError,
     InvalidAnswerError,
     RenderError,
     UnknownQuestionError,
@@ -40,20 +42,23 @@ _CHOICE = re.compile(
 
 @dataclass(frozen=True)
 class RenderResult:
-    """A rendered project: where it is and the answers copier recorded for it."""
+    """A rendered project: where it is, the answers copier recorded for it, and whether
+    the template's `uv lock` task left it without the uv.lock its Dockerfile installs from.
+    """
 
     path: Path
     answers: Mapping[str, object] = field(hash=False)
+    unlocked: bool = False
 
 
-def parse_data(pairs: list[str], template: Template) -> dict[str, str]:
-    """Return `KEY=VALUE` pairs as a dict, refusing keys the template does not ask.
+def parse_data(pairs: list[str], template: Template) -> dict[str, object]:
+    """Return `KEY=VALUE` pairs as a dict of typed answers (yes/no questions as bools).
 
     Raises:
         UnknownQuestionError: for a key that is no question of `template`.
-        InvalidAnswerError: for a pair without '='.
+        InvalidAnswerError: for a pair without '=', or a yes/no answer that is neither.
     """
-    data: dict[str, str] = {}
+    data: dict[str, object] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
@@ -62,7 +67,7 @@ def parse_data(pairs: list[str], template: Template) -> dict[str, str]:
             )
         if key not in template.names:
             raise UnknownQuestionError(key=key, known=template.names)
-        data[key] = value
+        data[key] = template.parse_answer(template.question(key), value)
     return data
 
 
@@ -82,16 +87,26 @@ def render_new(
     as it is (uncommitted changes included); None renders the latest tagged release.
 
     Raises:
+        DestinationIsFileError: `dest`, or a folder it would go in, is a file.
         DestinationNotEmptyError: `dest` exists and holds files.
+        DestinationNotWritableError: `dest` cannot be created (permissions, read-only).
         InvalidAnswerError: an answer was refused by copier.yml.
         RenderError: copier or one of its tasks failed.
     """
     dest = dest.resolve()
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise DestinationNotEmptyError(path=dest)
+    _check_destination(dest)
     created = _missing_ancestor(dest.parent)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as error:
+        _cleanup(None, created)
+        # Name the folder that could not be made, not the staging folder inside it.
+        failed = Path(error.filename) if error.filename else dest.parent
+        where = failed if dest.is_relative_to(failed) else dest.parent
+        raise DestinationNotWritableError(
+            path=where, reason=error.strerror or type(error).__name__
+        ) from error
     try:
         with warnings.catch_warnings(), _interpreter_for_tasks(template, data, defaults):
             # Rendering a checkout with uncommitted changes is how the template is developed.
@@ -107,6 +122,7 @@ def render_new(
                 vcs_ref=vcs_ref,
             )
         answers = _recorded_answers(staging / dest.name)
+        unlocked = run_tasks and _unlocked(staging / dest.name)
         if dest.exists():
             dest.rmdir()
         (staging / dest.name).rename(dest)
@@ -122,7 +138,32 @@ def render_new(
         _cleanup(staging, created)
         raise
     shutil.rmtree(staging, ignore_errors=True)
-    return RenderResult(path=dest, answers=answers)
+    return RenderResult(path=dest, answers=answers, unlocked=unlocked)
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise DestinationIsFileError(path=dest)
+    if dest.is_dir():
+        try:
+            holds_files = any(dest.iterdir())
+        except OSError as error:
+            raise DestinationNotWritableError(
+                path=dest, reason=error.strerror or type(error).__name__
+            ) from error
+        if holds_files:
+            raise DestinationNotEmptyError(path=dest)
+        return
+    ancestor = dest.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise DestinationIsFileError(path=dest, within=ancestor)
+
+
+def _unlocked(project: Path) -> bool:
+    """True when the project installs from a lock file (uv) that was not written."""
+    return (project / "pyproject.toml").is_file() and not (project / "uv.lock").is_file()
 
 
 @contextmanager
@@ -168,7 +209,8 @@ def _missing_ancestor(path: Path) -> Path | None:
     return missing
 
 
-def _cleanup(staging: Path, created: Path | None) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+def _cleanup(staging: Path | None, created: Path | None) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
     if created is not None:
         shutil.rmtree(created, ignore_errors=True)

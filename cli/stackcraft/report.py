@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stackcraft.doctor import Check
 from stackcraft.prove import ProveReport, VariantResult
+from stackcraft.pythons import PythonCheck
 from stackcraft.render import RenderResult
 from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
 from stackcraft.update import UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
-from stackcraft.variants import Preset, Variant
+from stackcraft.variants import PresetCatalogue, Variant
 
 __all__ = [
     "ProveProgress",
@@ -38,8 +40,12 @@ console = Console(highlight=False)
 error_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def show_new(result: RenderResult, template: Template) -> None:
-    """Print the answers of a new project and the commands that come next."""
+def show_new(result: RenderResult, template: Template, python: PythonCheck | None) -> None:
+    """Print the answers of a new project, what it still needs, and the commands next.
+
+    `python` says whether uv finds the project's Python; when it does not, its one-line
+    fix comes first, since every `uv run` below needs it.
+    """
     table = Table(title=f"Created {result.path}", show_header=True, header_style="bold")
     table.add_column("question")
     table.add_column("answer")
@@ -48,6 +54,16 @@ def show_new(result: RenderResult, template: Template) -> None:
             table.add_row(name, str(result.answers[name]))
     console.print(table)
     slug = result.answers.get("project_slug", "<slug>")
+    if result.unlocked:
+        console.print(
+            "\n[bold yellow]WARNING[/bold yellow]: the project has no uv.lock: the template's "
+            "`uv lock` failed (offline, or no Python it could use).\n"
+            "The Dockerfile and CI install with `uv sync --locked` and fail until you run:\n"
+            f"    cd {escape(str(result.path))} && uv lock",
+            soft_wrap=True,
+        )
+    if python is not None and python.fix:
+        console.print(f"\n[yellow]{escape(python.fix)}[/yellow]", soft_wrap=True)
     console.print("\nNext steps:")
     console.print(f"  cd {result.path}")
     console.print(f"  uv run {slug} serve      # http://127.0.0.1:8000/docs, on SQLite")
@@ -55,16 +71,25 @@ def show_new(result: RenderResult, template: Template) -> None:
     console.print("  (README.md in the project lists every other command)")
 
 
-def show_presets(presets: Iterable[Preset], problems: Mapping[str, str]) -> None:
-    """Print each preset, what it turns on, and whether this template can build it yet."""
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("preset")
-    table.add_column("turns on")
-    table.add_column("available")
-    for preset in presets:
-        reason = problems.get(preset.name, "")
-        table.add_row(preset.name, preset.summary, f"no: {reason}" if reason else "yes")
-    console.print(table)
+def show_presets(catalogue: PresetCatalogue) -> None:
+    """Print the presets this template builds, and in one line what the others wait for."""
+    if catalogue.buildable:
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("preset")
+        table.add_column("turns on")
+        for preset in catalogue.buildable:
+            table.add_row(preset.name, preset.summary)
+        console.print(table)
+    else:
+        console.print("No preset can be built with this template yet.")
+    if catalogue.waiting:
+        more = "more " if catalogue.buildable else ""
+        names = ", ".join(preset.name for preset in catalogue.waiting)
+        console.print(
+            f"{len(catalogue.waiting)} {more}preset(s) ({names}) wait for questions or choices "
+            f"not in this template yet: {', '.join(catalogue.needs)}",
+            soft_wrap=True,
+        )
 
 
 _STATUS = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "skip": "[dim]skip[/dim]"}
@@ -126,8 +151,14 @@ def show_update(result: UpdateResult) -> None:
         for name in names:
             table.add_row(label, name)
     console.print(table)
-    if not result.applied:
-        console.print("dry run: nothing was changed")
+    if result.dry_run:
+        console.print(f"dry run: {len(result.changed)} file(s) would change; nothing was written")
+        if result.conflicts:
+            console.print("[red]would conflict[/red] (both you and the template changed these):")
+            for name in result.conflicts:
+                console.print(f"  {name}")
+        else:
+            console.print("[green]no conflicts expected[/green]")
         return
     console.print(f"{len(result.changed)} file(s) changed in the project; review with `git diff`")
     if result.conflicts:
@@ -216,11 +247,19 @@ def show_prove(report: ProveReport) -> None:
 def show_doctor(checks: Sequence[Check]) -> None:
     """Print each tool, interpreter and service, found or not, and how to install the rest."""
     table = Table(title="stackcraft doctor", header_style="bold")
-    for column in ("kind", "name", "status", "version / where", "install"):
+    for column in ("kind", "name", "status"):
+        table.add_column(column, no_wrap=True)
+    for column in ("version / where", "install"):
         table.add_column(column, overflow="fold")
     for check in checks:
-        status = "[green]found[/green]" if check.found else "[red]missing[/red]"
-        table.add_row(
-            check.kind, check.name, status, check.detail, "" if check.found else check.install
-        )
+        if check.warning:
+            status = f"[yellow]found, {check.warning}[/yellow]"
+        else:
+            status = "[green]found[/green]" if check.found else "[red]missing[/red]"
+        fix = check.install if check.warning or not check.found else ""
+        table.add_row(check.kind, check.name, status, check.detail, fix)
     console.print(table)
+    for check in checks:
+        if check.warning:
+            # The fix once more on one line of its own, so it can be copied whole.
+            console.print(f"[yellow]{escape(check.install)}[/yellow]", soft_wrap=True)

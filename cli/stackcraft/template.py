@@ -19,13 +19,17 @@ from typing import Any, cast
 
 import yaml
 from jinja2 import Template as JinjaTemplate
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from stackcraft.errors import UserError
+from stackcraft.errors import NotABooleanError, NotApplicableError, UserError
 
 __all__ = ["Choice", "Question", "Template", "default_template_root"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "n", "no", "off", "none"})
+# What a yes/no question accepts from the command line (`-d dependabot=no`).
+_YES_ANSWERS = frozenset({"true", "yes", "1"})
+_NO_ANSWERS = frozenset({"false", "no", "0"})
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,24 @@ class Template:
             return _truthy(rendered) if question.type == "bool" else rendered
         return question.default
 
+    def parse_answer(self, question: Question, text: str) -> object:
+        """Return the typed value of `text` typed as an answer to `question`.
+
+        Raises:
+            NotABooleanError: a yes/no question answered with neither.
+        """
+        if question.type == "bool":
+            word = text.strip().lower()
+            if word in _YES_ANSWERS or word in _NO_ANSWERS:
+                return word in _YES_ANSWERS
+            raise NotABooleanError(key=question.name, value=text)
+        return text
+
     def problem(self, question: Question, answers: Mapping[str, object]) -> str:
         """Return why `answers[question.name]` is refused, or "" when it is accepted."""
         value = answers[question.name]
+        if question.type == "bool" and not isinstance(value, bool):
+            return str(NotABooleanError(key=question.name, value=str(value)))
         if question.choices and value not in question.values:
             offered = ", ".join(str(choice) for choice in question.values)
             return f"{question.name} '{value}' is not offered: choose one of {offered}"
@@ -124,20 +143,41 @@ class Template:
     def complete(self, given: Mapping[str, object]) -> dict[str, object]:
         """Return the answers copier would record for `given` plus defaults.
 
-        Questions whose `when` is false are left out, as copier leaves them out.
+        Questions whose `when` is false are left out, as copier leaves them out; an answer
+        given to one of them is refused rather than dropped.
 
         Raises:
+            NotApplicableError: `given` answers a question the other answers rule out.
             UserError: when a given or default answer is refused (its message says why).
         """
         answers: dict[str, object] = {}
         for question in self.questions:
             if not self.is_asked(question, answers):
+                if question.name in given:
+                    raise self.not_applicable(question, given[question.name], answers)
                 continue
             value = given.get(question.name, self.default_for(question, answers))
             answers[question.name] = value
             if reason := self.problem(question, answers):
                 raise UserError(reason)
         return answers
+
+    def not_applicable(
+        self, question: Question, value: object, answers: Mapping[str, object]
+    ) -> NotApplicableError:
+        """Return the error for `value` given to `question`, which `answers` rule out."""
+        when = question.when
+        if not isinstance(when, str):
+            return NotApplicableError(
+                key=question.name, value=value, when="never", because="this template never asks"
+            )
+        condition = when.strip().removeprefix("{{").removesuffix("}}").strip()
+        context = self._context(answers)
+        names = sorted(meta.find_undeclared_variables(self._jinja.parse(when)))
+        because = ", ".join(f"{name} is '{context.get(name, '')}'" for name in names)
+        return NotApplicableError(
+            key=question.name, value=value, when=condition, because=because or "it is false"
+        )
 
     @cached_property
     def extensions(self) -> ModuleType:
@@ -159,8 +199,10 @@ class Template:
     def _render(self, source: object, answers: Mapping[str, object]) -> str:
         if not isinstance(source, str):
             return str(source)
-        context = {**answers, **self.extensions.derive_context(dict(answers))}
-        return self._compiled(source).render(context)
+        return self._compiled(source).render(self._context(answers))
+
+    def _context(self, answers: Mapping[str, object]) -> dict[str, Any]:
+        return {**answers, **self.extensions.derive_context(dict(answers))}
 
     def _compiled(self, source: str) -> JinjaTemplate:
         # Enumerating variants renders the same few `when`s and validators many times.

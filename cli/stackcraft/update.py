@@ -2,8 +2,10 @@
 
 The preview renders the project's answers at the template version it was made from and at
 the target version, and lists what the template changed between the two. The update itself
-is Copier's three-way merge: the user's edits are kept, and where both sides changed the
-same lines Copier writes inline conflict markers, which are listed afterwards.
+is Copier's three-way merge, run in a scratch copy of the project: the user's edits are
+kept, and where both sides changed the same lines Copier writes inline conflict markers.
+A dry run stops there and reports what would change and conflict; otherwise the scratch
+copy's changes are brought into the project, so a failed update leaves it as it was.
 """
 
 from __future__ import annotations
@@ -20,13 +22,23 @@ import copier
 import yaml
 from copier.errors import DirtyLocalWarning
 
-from stackcraft.errors import CheckFailedError, UserError
+from stackcraft.errors import (
+    CheckFailedError,
+    DirtyTreeError,
+    TemplateRevisionError,
+    TemplateSourceError,
+    UserError,
+)
 from stackcraft.process import ToolRun, run_tool
 from stackcraft.pythons import tasks_use_python
 
 __all__ = ["UpdatePlan", "UpdateResult", "plan_update", "update_project"]
 
+_ANSWERS = ".copier-answers.yml"
 _CONFLICT_MARKER = "<<<<<<< "
+_URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "http://", "https://", "ssh://", "file://")
+# Folders a scratch copy does without: environments and caches, rebuilt from the project.
+_NOT_COPIED = (".venv", "node_modules", "__pycache__", ".ruff_cache", ".pytest_cache")
 
 
 @dataclass(frozen=True)
@@ -48,38 +60,172 @@ class UpdatePlan:
 
 @dataclass(frozen=True)
 class UpdateResult:
-    """The plan, whether it was applied, and the files left with conflict markers."""
+    """The plan, whether it was applied, and the files changed and left conflicting.
+
+    For a dry run `changed` and `conflicts` are what the update would do.
+    """
 
     plan: UpdatePlan
     applied: bool
     changed: tuple[str, ...]
     conflicts: tuple[str, ...]
+    dry_run: bool = False
 
 
-def plan_update(project: Path, *, vcs_ref: str | None = None) -> UpdatePlan:
+@dataclass(frozen=True)
+class _Change:
+    path: str
+    deleted: bool
+
+
+def plan_update(
+    project: Path, *, vcs_ref: str | None = None, template: str | None = None
+) -> UpdatePlan:
     """Return what updating `project` to `vcs_ref` (default: latest) would change.
 
+    `template` (a path or URL) replaces the template the answers file records.
+
     Raises:
-        UserError: when `project` is not a git repository with a clean tree and answers.
+        UserError: when `project` is not a git repository with a clean tree and answers,
+            or its template or a revision cannot be found.
     """
-    project = project.resolve()
-    _require_clean_git(project)
+    project = _checked(project)
     answers = _answers(project)
-    template = str(answers.get("_src_path") or "")
-    from_ref = str(answers.get("_commit") or "")
-    if not template or not from_ref:
-        raise UserError(
-            f"'{project}/.copier-answers.yml' lacks _src_path or _commit: "
-            "it was not rendered from a versioned template"
-        )
-    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+    return _plan(_source(project, answers, template), answers, vcs_ref)
+
+
+def update_project(
+    project: Path,
+    *,
+    vcs_ref: str | None = None,
+    dry_run: bool = False,
+    template: str | None = None,
+) -> UpdateResult:
+    """Update `project` with Copier and report what changed and what conflicts.
+
+    With `dry_run` the update runs in a scratch copy only and nothing in `project` changes.
+
+    Raises:
+        UserError: when the project cannot be updated as it is (see `plan_update`).
+        CheckFailedError: when Copier fails; the project is then unchanged.
+    """
+    project = _checked(project)
+    answers = _answers(project)
+    source = _source(project, answers, template)
+    plan = _plan(source, answers, vcs_ref)
+    if plan.empty:
+        return UpdateResult(plan=plan, applied=False, changed=(), conflicts=(), dry_run=dry_run)
     with tempfile.TemporaryDirectory(prefix="stackcraft-update-") as tmp:
+        scratch = _scratch_copy(project, Path(tmp) / project.name)
+        if source != answers.get("_src_path"):
+            _record_source(scratch, source)
+        _copier_update(scratch, vcs_ref, answers.get("python_version"), run_tasks=not dry_run)
+        changes = _changes(scratch)
+        conflicts = tuple(
+            change.path
+            for change in changes
+            if not change.deleted
+            and (change.path.endswith(".rej") or _has_conflict(scratch / change.path))
+        )
+        if not dry_run:
+            _bring_back(changes, scratch, project)
+    changed = tuple(change.path for change in changes)
+    return UpdateResult(
+        plan=plan, applied=not dry_run, changed=changed, conflicts=conflicts, dry_run=dry_run
+    )
+
+
+def _scratch_copy(project: Path, scratch: Path) -> Path:
+    """Copy `project`, its repository and ignored files (.env) included, to `scratch`.
+
+    A `.git` file (a worktree's) points into another repository, which a scratch commit
+    would change, so such a project is cloned instead (its tree is clean, so the same).
+    """
+    if (project / ".git").is_dir():
+        shutil.copytree(
+            project, scratch, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED)
+        )
+    else:
+        _git(project, "clone", "--quiet", "--no-hardlinks", str(project), str(scratch))
+    return scratch
+
+
+def _checked(project: Path) -> Path:
+    project = project.resolve()
+    if not project.is_dir():
+        raise UserError(f"'{project}' is not a directory: give the path of a generated project")
+    _require_clean_git(project)
+    return project
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    path = project / _ANSWERS
+    if not path.is_file():
+        raise UserError(f"no {_ANSWERS} in '{project}': is it a stackcraft project?")
+    return cast("dict[str, Any]", yaml.safe_load(path.read_text()) or {})
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(_URL_PREFIXES)
+
+
+def _source(project: Path, answers: dict[str, Any], given: str | None) -> str:
+    """Return the template to update from, as an absolute path or a URL.
+
+    A relative `_src_path` is read from the project's directory (never from wherever the
+    command runs), and only when the template is there.
+    """
+    if given:
+        if _is_url(given):
+            return given
+        path = Path(given).expanduser().resolve()
+        if not _is_template(path):
+            raise UserError(f"--template '{given}' holds no copier.yml: give the template's path")
+        return str(path)
+    recorded = str(answers.get("_src_path") or "")
+    if not recorded:
+        raise TemplateSourceError(
+            project=project, src_path="", reason=f"{_ANSWERS} records no _src_path"
+        )
+    if _is_url(recorded):
+        return recorded
+    path = Path(recorded).expanduser()
+    if not path.is_absolute():
+        if not _is_template(project / path):
+            raise TemplateSourceError(
+                project=project,
+                src_path=recorded,
+                reason="is relative and names no template from the project",
+            )
+        return str((project / path).resolve())
+    if not path.is_dir():
+        raise TemplateSourceError(project=project, src_path=recorded, reason="no longer exists")
+    if not _is_template(path):
+        raise TemplateSourceError(project=project, src_path=recorded, reason="holds no copier.yml")
+    return str(path)
+
+
+def _is_template(path: Path) -> bool:
+    return (path / "copier.yml").is_file() or (path / "copier.yaml").is_file()
+
+
+def _plan(source: str, answers: dict[str, Any], vcs_ref: str | None) -> UpdatePlan:
+    from_ref = str(answers.get("_commit") or "")
+    if not from_ref:
+        raise UserError(
+            f"{_ANSWERS} lacks _commit: the project was not rendered from a versioned template"
+        )
+    _check_revision(source, from_ref, recorded=True)
+    if vcs_ref:
+        _check_revision(source, vcs_ref, recorded=False)
+    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="stackcraft-plan-") as tmp:
         old, new = Path(tmp) / "old", Path(tmp) / "new"
-        _render(template, old, data, from_ref)
-        to_ref = _render(template, new, data, vcs_ref)
+        _render(source, old, data, from_ref)
+        to_ref = _render(source, new, data, vcs_ref)
         added, removed, modified = _compare(old, new)
     return UpdatePlan(
-        template=template,
+        template=source,
         from_ref=from_ref,
         to_ref=to_ref,
         added=added,
@@ -88,54 +234,16 @@ def plan_update(project: Path, *, vcs_ref: str | None = None) -> UpdatePlan:
     )
 
 
-def update_project(
-    project: Path, *, vcs_ref: str | None = None, dry_run: bool = False
-) -> UpdateResult:
-    """Update `project` with Copier (unless `dry_run`) and report changes and conflicts.
-
-    Raises:
-        UserError: when the project cannot be updated as it is (see `plan_update`).
-        CheckFailedError: when Copier fails; the project is then as git shows it.
-    """
-    project = project.resolve()
-    plan = plan_update(project, vcs_ref=vcs_ref)
-    if dry_run or plan.empty:
-        return UpdateResult(plan=plan, applied=False, changed=(), conflicts=())
-    version = _answers(project).get("python_version")
-    try:
-        with warnings.catch_warnings(), tasks_use_python(str(version) if version else None):
-            warnings.simplefilter("ignore", DirtyLocalWarning)
-            copier.run_update(
-                project,
-                vcs_ref=vcs_ref,
-                defaults=True,
-                overwrite=True,
-                unsafe=True,  # our own template: its tasks (uv lock) are trusted
-                quiet=True,
-                conflict="inline",
-                skip_answered=True,
-            )
-    except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise CheckFailedError(
-            f"copier update failed in '{project}': {first}; `git status` shows what it touched"
-        ) from error
-    changed = _git_changed(project)
-    conflicts = tuple(
-        name for name in changed if _has_conflict(project / name) or name.endswith(".rej")
-    )
-    return UpdateResult(plan=plan, applied=True, changed=changed, conflicts=conflicts)
+def _check_revision(source: str, ref: str, *, recorded: bool) -> None:
+    """Refuse a revision a local template repository does not have (URLs: Copier says)."""
+    if _is_url(source):
+        return
+    if _git(Path(source), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode:
+        raise TemplateRevisionError(ref=ref, template=source, recorded=recorded)
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    path = project / ".copier-answers.yml"
-    if not path.is_file():
-        raise UserError(f"no .copier-answers.yml in '{project}': is it a stackcraft project?")
-    return cast("dict[str, Any]", yaml.safe_load(path.read_text()) or {})
-
-
-def _git(project: Path, *args: str) -> ToolRun:
-    return run_tool([shutil.which("git") or "git", *args], cwd=project)
+def _git(cwd: Path, *args: str) -> ToolRun:
+    return run_tool([shutil.which("git") or "git", *args], cwd=cwd)
 
 
 def _require_clean_git(project: Path) -> None:
@@ -144,36 +252,113 @@ def _require_clean_git(project: Path) -> None:
             f"'{project}' is not a git repository: run `git init && git add -A && git commit` "
             "first, so the update can be reviewed and undone"
         )
-    dirty = _git(project, "status", "--porcelain").stdout.strip()
-    if dirty:
-        first = dirty.splitlines()[0][3:]
-        raise UserError(
-            f"'{project}' has uncommitted changes (e.g. '{first}'): commit or stash them "
-            "first, so the update can be reviewed and undone"
-        )
+    changes = _changes(project)
+    if changes:
+        raise DirtyTreeError(project=project, example=changes[0].path)
 
 
 def _render(template: str, dest: Path, data: dict[str, Any], ref: str | None) -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DirtyLocalWarning)
-        worker = copier.run_copy(
-            template,
-            dest,
-            data=data,
-            defaults=True,
-            vcs_ref=ref,
-            skip_tasks=True,
-            quiet=True,
-            unsafe=True,
-        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            worker = copier.run_copy(
+                template,
+                dest,
+                data=data,
+                defaults=True,
+                vcs_ref=ref,
+                skip_tasks=True,
+                quiet=True,
+                unsafe=True,
+            )
+    except Exception as error:
+        raise CheckFailedError(
+            f"rendering the template '{template}' at '{ref or 'latest'}' failed: "
+            f"{_first_line(error)}"
+        ) from error
     return str(worker.template.commit or ref or "")
+
+
+def _record_source(scratch: Path, source: str) -> None:
+    """Point the scratch copy's answers at `source`, committed there so Copier accepts it."""
+    path = scratch / _ANSWERS
+    recorded = yaml.safe_dump({"_src_path": source}, width=10_000).strip()
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("_src_path:")]
+    path.write_text("\n".join([recorded, *lines]) + "\n")
+    identity = ("-c", "user.name=stackcraft", "-c", "user.email=stackcraft@localhost")
+    _git(scratch, "add", _ANSWERS)
+    _git(scratch, *identity, "commit", "--quiet", "--no-verify", "-m", "stackcraft: template")
+
+
+def _copier_update(
+    scratch: Path, vcs_ref: str | None, python_version: object, *, run_tasks: bool
+) -> None:
+    version = str(python_version) if python_version else None
+    try:
+        with warnings.catch_warnings(), tasks_use_python(version):
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            copier.run_update(
+                scratch,
+                vcs_ref=vcs_ref,
+                defaults=True,
+                overwrite=True,
+                unsafe=True,  # our own template: its tasks (uv lock) are trusted
+                quiet=True,
+                conflict="inline",
+                skip_answered=True,
+                skip_tasks=not run_tasks,
+            )
+    except Exception as error:
+        raise CheckFailedError(
+            f"copier update failed: {_first_line(error)}; nothing in the project was changed"
+        ) from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _changes(repo: Path) -> tuple[_Change, ...]:
+    """Return the paths `git status` lists in `repo`, parsed from its NUL-separated form.
+
+    Each entry is `XY PATH`; X or Y may be a space, so an entry is never stripped. A
+    rename or copy is followed by its source path, which counts as deleted.
+    """
+    output = _git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
+    entries = output.split("\0")
+    changes: list[_Change] = []
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        status, path = entry[:2], entry[3:]
+        changes.append(_Change(path=path, deleted="D" in status))
+        if "R" in status or "C" in status:
+            source = entries[index]
+            index += 1
+            if "R" in status:
+                changes.append(_Change(path=source, deleted=True))
+    return tuple(sorted(changes, key=lambda change: change.path))
+
+
+def _bring_back(changes: tuple[_Change, ...], scratch: Path, project: Path) -> None:
+    for change in changes:
+        target = project / change.path
+        if change.deleted:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(scratch / change.path, target, follow_symlinks=False)
 
 
 def _files(root: Path) -> set[str]:
     return {
         str(path.relative_to(root))
         for path in root.rglob("*")
-        if path.is_file() and path.name != ".copier-answers.yml"
+        if path.is_file() and path.name != _ANSWERS
     }
 
 
@@ -183,11 +368,6 @@ def _compare(old: Path, new: Path) -> tuple[tuple[str, ...], tuple[str, ...], tu
     shared = sorted(name for name in before & after if name != ".env")
     modified = tuple(n for n in shared if not filecmp.cmp(old / n, new / n, shallow=False))
     return tuple(sorted(after - before)), tuple(sorted(before - after)), modified
-
-
-def _git_changed(project: Path) -> tuple[str, ...]:
-    lines = _git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
-    return tuple(sorted(line[3:].strip() for line in lines if line.strip()))
 
 
 def _has_conflict(path: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 
 from stackcraft.errors import UnknownPresetError, UserError
@@ -18,18 +19,31 @@ from stackcraft.template import Question, Template
 __all__ = [
     "PRESETS",
     "Preset",
+    "PresetCatalogue",
+    "Strategy",
     "Variant",
     "enumerate_full",
     "enumerate_pairwise",
     "enumerate_presets",
     "pairs_of",
+    "preset_catalogue",
+    "preset_needs",
     "preset_problem",
     "resolve_preset",
     "variant_id",
     "variants_for",
 ]
 
-STRATEGIES = ("full", "pairwise", "presets")
+
+class Strategy(StrEnum):
+    """How answer sets are chosen: every valid one, a pairwise cover, or the presets."""
+
+    FULL = "full"
+    PAIRWISE = "pairwise"
+    PRESETS = "presets"
+
+
+STRATEGIES = tuple(strategy.value for strategy in Strategy)
 
 Pair = tuple[tuple[str, object], tuple[str, object]]
 
@@ -121,15 +135,49 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
 )
 
 
-def preset_problem(preset: Preset, template: Template) -> str:
-    """Return why `template` cannot build `preset` yet, or "" when it can."""
+def preset_needs(preset: Preset, template: Template) -> tuple[str, ...]:
+    """Return what `preset` waits for: questions `template` lacks, or `key=value` choices."""
+    needs: list[str] = []
     for key, value in preset.answers.items():
         if key not in template.names:
-            return f"needs the question '{key}', which this template does not ask yet"
+            needs.append(key)
+            continue
         question = template.question(key)
         if question.choices and value not in question.values:
-            return f"needs {key}={value}, which this template does not offer yet"
-    return ""
+            needs.append(f"{key}={value}")
+    return tuple(needs)
+
+
+def preset_problem(preset: Preset, template: Template) -> str:
+    """Return why `template` cannot build `preset` yet, or "" when it can."""
+    needs = preset_needs(preset, template)
+    if not needs:
+        return ""
+    first = needs[0]
+    if "=" in first:
+        return f"needs {first}, which this template does not offer yet"
+    return f"needs the question '{first}', which this template does not ask yet"
+
+
+@dataclass(frozen=True)
+class PresetCatalogue:
+    """The presets a template can build, and what the others wait for."""
+
+    buildable: tuple[Preset, ...]
+    waiting: tuple[Preset, ...]
+    needs: tuple[str, ...]
+
+
+def preset_catalogue(template: Template) -> PresetCatalogue:
+    """Return the presets `template` builds, the others, and (once each) what they need."""
+    buildable: list[Preset] = []
+    waiting: list[Preset] = []
+    needs: dict[str, None] = {}
+    for preset in PRESETS.values():
+        missing = preset_needs(preset, template)
+        (waiting if missing else buildable).append(preset)
+        needs.update(dict.fromkeys(missing))
+    return PresetCatalogue(buildable=tuple(buildable), waiting=tuple(waiting), needs=tuple(needs))
 
 
 def resolve_preset(name: str, template: Template) -> Mapping[str, object]:
@@ -307,7 +355,7 @@ def _best_value(
     return max(values, key=gain)
 
 
-def variants_for(strategy: str, template: Template) -> list[Variant]:
+def variants_for(strategy: str | Strategy, template: Template) -> list[Variant]:
     """Return the variants of `strategy` ("full", "pairwise" or "presets").
 
     Raises:

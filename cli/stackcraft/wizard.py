@@ -50,13 +50,18 @@ def group_of(name: str) -> str:
 
 @dataclass(frozen=True)
 class Ask:
-    """One question to put to the person: its offered choices, default and last error."""
+    """One question to put to the person: its offered choices, default and last error.
+
+    `default` is None when there is none to offer: a derived default (the slug of a
+    one-letter name) that the question's own validator refuses; `note` then says why.
+    """
 
     question: Question
     group: str
     choices: tuple[Choice, ...]
-    default: object
+    default: object | None
     error: str = ""
+    note: str = ""
 
 
 def run_wizard(
@@ -66,10 +71,15 @@ def run_wizard(
 
     `ask` returns the person's answer (a value, not a label); a refused answer is asked
     again with the reason in `Ask.error`.
+
+    Raises:
+        NotApplicableError: `given` answers a question the answers so far rule out.
     """
     answers: dict[str, object] = {}
     for question in template.questions:
         if not template.is_asked(question, answers):
+            if question.name in given:
+                raise template.not_applicable(question, given[question.name], answers)
             continue
         if question.name in given:
             answers[question.name] = given[question.name]
@@ -79,14 +89,20 @@ def run_wizard(
             for choice in _offered(question)
             if not template.problem(question, {**answers, question.name: choice.value})
         )
-        default = template.default_for(question, answers)
+        default: object | None = template.default_for(question, answers)
+        note = ""
         if choices and default not in {choice.value for choice in choices}:
             default = choices[0].value
+        elif not choices:
+            refused = template.problem(question, {**answers, question.name: default})
+            if refused:
+                note = f"no default to offer: {refused}"
+                default = None
         error = ""
         while True:
             value = ask(
                 Ask(question=question, group=group_of(question.name), choices=choices,
-                    default=default, error=error)
+                    default=default, error=error, note=note)
             )  # fmt: skip
             error = template.problem(question, {**answers, question.name: value})
             if not error:

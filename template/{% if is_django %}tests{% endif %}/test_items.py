@@ -6,6 +6,8 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
+from .conftest import AUTH_QUERIES
+
 
 def create_items(client: APIClient, count: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -98,15 +100,56 @@ def test_a_full_last_page_has_no_more(user_client: APIClient) -> None:
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"offset": -1}, "offset")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 2**31}, "offset"),
+        ({"offset": 2**63}, "offset"),
+        ({"offset": 10**40}, "offset"),
+    ],
 )
-def test_list_refuses_out_of_bounds_paging(
-    user_client: APIClient, params: dict[str, int], field: str
+def test_list_refuses_out_of_bounds_paging_before_any_query(
+    user_client: APIClient,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    params: dict[str, int],
+    field: str,
 ) -> None:
-    response = user_client.get("/items", params)
+    with django_assert_num_queries(AUTH_QUERIES):
+        response = user_client.get("/items", params)
 
     assert response.status_code == 400
     assert list(response.json()) == [field]
+
+
+def test_list_takes_the_largest_offset(user_client: APIClient) -> None:
+    response = user_client.get("/items", {"offset": 2**31 - 1})
+
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+@pytest.mark.parametrize("item_id", ["0", str(2**63), str(2**64), "9" * 30])
+def test_an_id_out_of_the_column_range_is_404(user_client: APIClient, item_id: str) -> None:
+    url = f"/items/{item_id}"
+
+    assert user_client.get(url).status_code == 404
+    assert user_client.patch(url, {"title": "x"}).status_code == 404
+    assert user_client.delete(url).status_code == 404
+
+
+def test_the_largest_id_is_a_plain_404(user_client: APIClient) -> None:
+    response = user_client.get(f"/items/{2**63 - 1}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Item not found"}
+
+
+def test_create_refuses_a_nul_character(user_client: APIClient) -> None:
+    response = user_client.post("/items", {"title": "a\x00b"})
+
+    assert response.status_code == 400
+    assert response.json() == {"title": ["Null characters are not allowed."]}
 
 
 def test_list_refuses_paging_that_is_not_a_number(user_client: APIClient) -> None:
@@ -121,7 +164,7 @@ def test_list_runs_one_sql_query(
 ) -> None:
     create_items(user_client, 3)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1 + AUTH_QUERIES):
         response = user_client.get("/items", {"limit": 2})
 
     assert response.status_code == 200
@@ -139,6 +182,18 @@ def test_create_refuses_unknown_fields(user_client: APIClient) -> None:
 
     assert response.status_code == 400
     assert response.json() == {"owner": ["Unknown field."]}
+
+
+def test_create_and_update_refuse_read_only_fields(user_client: APIClient) -> None:
+    [item] = create_items(user_client, 1)
+
+    created = user_client.post("/items", {"title": "ok", "id": 5})
+    updated = user_client.patch(f"/items/{item['id']}", {"created_at": "2000-01-01T00:00:00Z"})
+
+    assert created.status_code == 400
+    assert created.json() == {"id": ["Unknown field."]}
+    assert updated.status_code == 400
+    assert updated.json() == {"created_at": ["Unknown field."]}
 
 
 def test_create_refuses_a_body_that_is_not_json(user_client: APIClient) -> None:

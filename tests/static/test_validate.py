@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stackcraft.app import app
+from stackcraft.project import Project
 from tests.conftest import copy_project, generated_project
 
 runner = CliRunner()
@@ -46,13 +47,67 @@ def _errors(report: dict[str, Any], tool: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_validate_passes_every_tool_on_a_generated_project(project: Path) -> None:
+def _listing(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under `root` (ignored ones too) with its size and modification time."""
+    return {
+        str(path.relative_to(root)): (path.lstat().st_size, path.lstat().st_mtime_ns)
+        for path in root.rglob("*")
+    }
+
+
+@pytest.fixture(scope="module")
+def validated(
+    rendered: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, dict[str, Any], dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """One full `validate` run on a copy: its exit code, report, and listings around it."""
+    project = copy_project(rendered, tmp_path_factory.mktemp("validated") / "svc")
+    before = _listing(project)
     code, report = _validate(project)
+    return code, report, before, _listing(project)
+
+
+def test_validate_passes_every_tool_on_a_generated_project(
+    validated: tuple[int, dict[str, Any], object, object],
+) -> None:
+    code, report, _, _ = validated
     failing = [r for r in report["results"] if r["status"] == "fail"]
     assert code == 0, failing
     tools = {r["tool"] for r in report["results"]}
     expected = {"ruff check", "ruff format", "pyright", "compose", "hadolint", "actionlint"}
-    assert expected | {"nginx", "yamllint"} <= tools
+    assert expected | {"lock", "nginx", "yamllint"} <= tools
+
+
+def test_validate_leaves_the_checked_tree_as_it_was(
+    validated: tuple[int, object, dict[str, tuple[int, int]], dict[str, tuple[int, int]]],
+) -> None:
+    _, _, before, after = validated
+    assert ".venv" not in after
+    assert after == before
+
+
+def test_validate_fails_a_project_whose_dockerfile_needs_a_missing_lock(project: Path) -> None:
+    (project / "uv.lock").unlink()
+    code, report = _validate(project, "lock")
+    assert code == 1
+    errors = _errors(report, "lock")
+    assert errors[0]["file"] == "Dockerfile"
+    assert "run `uv lock`" in errors[0]["message"]
+    [result] = report["results"]
+    assert "uv lock" in result["detail"]
+
+
+def test_validate_passes_the_lock_check_on_a_locked_project(project: Path) -> None:
+    code, report = _validate(project, "lock")
+    assert code == 0, report
+
+
+def test_check_env_writes_no_lock_or_venv_into_an_unlocked_project(project: Path) -> None:
+    (project / "uv.lock").unlink()
+    before = _listing(project)
+    env = Project.open(project).check_env()
+    assert env.python.is_file()
+    assert not env.venv.is_relative_to(project)
+    assert _listing(project) == before
 
 
 def test_validate_names_a_broken_compose_key(project: Path) -> None:

@@ -1,7 +1,16 @@
-"""The wizard's decisions: what it asks, what it offers, and re-asking refused answers."""
+"""The wizard: what it asks and offers, re-asking refused answers, and how it reads."""
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from stackcraft.app import app
+from stackcraft.errors import NotApplicableError
+from stackcraft.prompts import RichAsker
 from stackcraft.template import Template
 from stackcraft.wizard import GROUPS, Ask, group_of, run_wizard
 
@@ -53,3 +62,93 @@ def test_wizard_offers_each_choice_with_its_label() -> None:
     run_wizard(Template.load(), {}, ask)
     assert offered["database"] == ["PostgreSQL (asyncpg)", "SQLite (aiosqlite, single instance)"]
     assert offered["dependabot"] == ["yes", "no"]
+
+
+def _console(width: int = 60) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, width=width, color_system=None, highlight=False), out
+
+
+def _step(name: str, **changes: object) -> Ask:
+    question = Template.load().question(name)
+    fields: dict[str, object] = {
+        "question": question,
+        "group": group_of(name),
+        "choices": question.choices,
+        "default": question.values[0] if question.values else "",
+    }
+    fields.update(changes)
+    return Ask(**fields)  # type: ignore[arg-type]
+
+
+def test_wizard_help_wraps_at_word_boundaries() -> None:
+    console, out = _console(width=40)
+    RichAsker(console, stream=io.StringIO("1\n"))(_step("framework"))
+    help_words = set(Template.load().question("framework").help.split())
+    printed = out.getvalue().splitlines()
+    assert all(len(line) <= 40 for line in printed)
+    # Every word of the help is printed whole: none is split over two lines.
+    words = {word for line in printed for word in line.split()}
+    assert help_words <= words | {"framework:"}
+
+
+def test_wizard_shows_a_choice_once_when_its_label_is_its_value() -> None:
+    console, out = _console()
+    picked = RichAsker(console, stream=io.StringIO("2\n"))(_step("python_version"))
+    assert picked == "3.12"
+    lines = [line.strip() for line in out.getvalue().splitlines()]
+    assert "1. 3.13" in lines
+    assert "2. 3.12" in lines
+
+
+def test_wizard_shows_the_value_beside_a_label_that_differs() -> None:
+    console, out = _console(width=100)
+    RichAsker(console, stream=io.StringIO("1\n"))(_step("database"))
+    assert "1. PostgreSQL (asyncpg) (postgresql)" in out.getvalue()
+
+
+def test_wizard_offers_no_default_its_own_validator_refuses() -> None:
+    seen: dict[str, Ask] = {}
+
+    def ask(step: Ask) -> object:
+        seen.setdefault(step.question.name, step)
+        return "x_svc" if step.question.name == "project_slug" else step.default
+
+    answers = run_wizard(Template.load(), {"project_name": "X"}, ask)
+    slug = seen["project_slug"]
+    assert slug.default is None
+    assert slug.note.startswith("no default to offer: project_slug 'x' is not a valid package name")
+    assert answers["project_slug"] == "x_svc"
+
+
+def test_wizard_prompt_without_a_default_says_why_and_takes_the_typed_value() -> None:
+    console, out = _console(width=200)
+    step = _step("project_slug", default=None, note="no default to offer: too short")
+    assert RichAsker(console, stream=io.StringIO("orders\n"))(step) == "orders"
+    text = out.getvalue()
+    assert "no default to offer: too short" in text
+    assert "(x)" not in text
+
+
+def test_wizard_refuses_a_given_answer_the_wizards_answers_rule_out() -> None:
+    def ask(step: Ask) -> object:
+        return "none" if step.question.name == "ci" else step.default
+
+    with pytest.raises(NotApplicableError, match="container_registry 'dockerhub' does not apply"):
+        run_wizard(Template.load(), {"container_registry": "dockerhub"}, ask)
+
+
+@pytest.mark.parametrize(
+    "command", ["new", "presets", "validate", "smoke", "matrix", "update", "prove", "doctor"]
+)
+def test_help_shows_no_type_placeholders(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    for placeholder in ("<bool>", "<list[str]>", "<str>", "{"):
+        assert placeholder not in result.output
+
+
+def test_help_names_arguments_and_values_by_metavar() -> None:
+    result = CliRunner().invoke(app, ["new", "--help"], env={"COLUMNS": "120"})
+    assert "Usage: root new [OPTIONS] DEST" in result.output
+    assert "KEY=VALUE" in result.output

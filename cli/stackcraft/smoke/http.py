@@ -16,6 +16,16 @@ from typing import Any
 __all__ = ["Answer", "StepError", "expect", "request"]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Report a redirect as the answer it is; following it could leave loopback."""
+
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class StepError(Exception):
     """A step failed; the message is the one line the report shows."""
 
@@ -41,6 +51,8 @@ def request(
 ) -> Answer:
     """Send one request and return its answer; OSError when nothing answered.
 
+    Redirects are not followed: a 3xx is returned as the answer.
+
     `body` is sent as JSON, `raw` as it is. Production runs behind a TLS proxy, so the
     request says so, as nginx does, and HTTPS-only settings behave as in production.
     """
@@ -50,7 +62,7 @@ def request(
     prepared = urllib.request.Request(url, data=data, headers=sent, method=verb)  # noqa: S310 - loopback URLs we built
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(prepared, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(prepared, timeout=timeout) as response:
             content, status = response.read(), int(response.status)
             received = dict(response.headers.items())
     except urllib.error.HTTPError as error:

@@ -1,8 +1,10 @@
 """The project's own nginx config, served by the real nginx binary in front of the booted app.
 
-Only what ties the config to Docker changes: it listens on a loopback port instead of 80 and
-proxies to the app's loopback address instead of the `app` (and `admin`) service names. The
-rest (forwarded headers, body limit, error pages, security headers) is exactly what ships.
+Only what ties the config to Docker and to TLS changes: it listens on a loopback port instead
+of 80, proxies to the app's loopback address instead of the `app` (and `admin`) service names,
+and tells the app the request came over HTTPS, as it does behind the TLS that production puts
+in front of it (else a Django app redirects every request to https://). The rest (forwarded
+addresses, request id, body limit, error pages, security headers) is exactly what ships.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def _on_loopback(config: str, *, listen: int, app: int) -> str:
     """Return `config` listening on loopback `listen` and proxying to the app on `app`."""
     text = re.sub(r"listen\s+80\b", f"listen {services.LOOPBACK}:{listen}", config)
     text = re.sub(r"^\s*resolver\s[^;]*;", "", text, flags=re.MULTILINE)
+    text = text.replace("X-Forwarded-Proto $scheme;", "X-Forwarded-Proto https;")
     # The admin is not booted by smoke; its upstream points at the app's closed neighbour.
     text = text.replace("http://admin:8000", f"http://{services.LOOPBACK}:{services.free_port()}")
     return text.replace("http://app:8000", f"http://{services.LOOPBACK}:{app}")
@@ -86,12 +89,14 @@ def served_by_nginx(project: Path, *, app_port: int) -> Generator[str]:
             process.wait(timeout=10)
 
 
-def check_forwarded_headers(base: str, *, login_limit: int | None) -> str:
+def check_forwarded_headers(base: str, *, login_limit: int | None, counters: int = 1) -> str:
     """Check what the proxy decides for the app: client address, request id, body limit.
 
     With `login_limit` (auth=jwt), wrong passwords for one account, each sent with another
     spoofed X-Forwarded-For, must still hit 429 after `login_limit` attempts: the app keys
-    the limit on the address nginx saw, not on one the client chose.
+    the limit on the address nginx saw, not on one the client chose. Where the count is not
+    shared (no Redis), each of the `counters` worker processes allows `login_limit` on its
+    own, so the 429 may come up to that many times later, never sooner.
     """
     spoofed_id = "client-chosen-id"
     answer = expect(f"{base}/healthz", 200, headers={"X-Request-ID": spoofed_id})
@@ -101,13 +106,17 @@ def check_forwarded_headers(base: str, *, login_limit: int | None) -> str:
             f"X-Request-ID through nginx was {request_id!r}: nginx must set its own id "
             "and the app must echo it"
         )
-    too_large = request(f"{base}/items", raw=b"x" * (2 * 1024 * 1024))
+    try:
+        too_large = request(f"{base}/items", raw=b"x" * (2 * 1024 * 1024))
+    except OSError as error:
+        raise StepError(f"a 2 MiB body through nginx got no answer: {error}") from error
     if too_large.status != 413 or not isinstance(too_large.body, dict):
         raise StepError(f"a 2 MiB body through nginx answered {too_large.status}, not JSON 413")
     if login_limit is None:
         return "request id set by nginx; 2 MiB body refused with JSON 413"
     email = f"spoof-{uuid.uuid4().hex[:8]}@example.com"
-    for attempt in range(1, login_limit + 2):
+    allowed = login_limit * counters
+    for attempt in range(1, allowed + 2):
         forged = {"X-Forwarded-For": f"203.0.113.{attempt}"}
         login = request(
             f"{base}/auth/login",
@@ -124,6 +133,6 @@ def check_forwarded_headers(base: str, *, login_limit: int | None) -> str:
         if login.status != 401:
             raise StepError(f"login attempt {attempt} through nginx answered {login.status}")
     raise StepError(
-        f"{login_limit + 1} wrong passwords with spoofed X-Forwarded-For got no 429: "
+        f"{allowed + 1} wrong passwords with spoofed X-Forwarded-For got no 429: "
         "the rate limit keys on an address the client chose"
     )

@@ -19,6 +19,7 @@ from stackcraft.validators import (
     actionlint,
     compose,
     hadolint,
+    lock,
     nginx,
     pyright,
     ruff,
@@ -30,6 +31,7 @@ from stackcraft.validators._base import Finding, Outcome, ToolMissing
 __all__ = ["TOOLS", "Finding", "Outcome", "ValidationReport", "validate"]
 
 _MODULES: tuple[ModuleType, ...] = (
+    lock,
     ruff,
     pyright,
     compose,

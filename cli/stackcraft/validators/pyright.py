@@ -1,12 +1,16 @@
-"""pyright, run inside the project's own environment so imports resolve."""
+"""pyright, the project's own version, on an environment with its dependencies.
+
+The environment is built outside the project (`Project.check_env`), so checking writes no
+`.venv` or `uv.lock` into it; pyright is pointed at it on the command line.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, cast
 
-from stackcraft.project import Project
-from stackcraft.validators._base import Finding, Outcome
+from stackcraft.project import Project, project_env
+from stackcraft.validators._base import Finding, Outcome, ToolMissing, run_tool
 
 NAME = "pyright"
 
@@ -17,9 +21,22 @@ def applies(project: Project) -> bool:
 
 
 def check(project: Project) -> list[Outcome]:
-    """Install the project (uv sync) and return pyright's verdict with its configuration."""
-    synced = project.sync()
-    run = project.run("pyright", "--outputjson")
+    """Build the check environment and return pyright's verdict with the project's config."""
+    env = project.check_env()
+    if not env.tool("pyright").is_file():
+        raise ToolMissing(tool="pyright", install="uv add --dev pyright (in the project)")
+    run = run_tool(
+        [
+            str(env.tool("pyright")),
+            "--outputjson",
+            # Wins over the config's `venv = ".venv"`, which is not built (pyright notes
+            # on stderr that it is missing).
+            "--pythonpath",
+            str(env.python),
+        ],
+        cwd=project.path,
+        env=project_env(),
+    )
     try:
         report = cast("dict[str, Any]", json.loads(run.stdout))
     except json.JSONDecodeError:
@@ -42,7 +59,7 @@ def check(project: Project) -> list[Outcome]:
             tool=NAME,
             target=".",
             status="fail" if failed else "pass",
-            seconds=synced.seconds + run.seconds,
+            seconds=env.seconds + run.seconds,
             findings=findings,
             detail=run.output if failed and not findings else "",
         )

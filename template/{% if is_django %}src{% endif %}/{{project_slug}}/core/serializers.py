@@ -6,15 +6,18 @@ from rest_framework import serializers
 
 
 class StrictSerializer(serializers.Serializer[Any]):
-    """Base of the API's serializers: an unknown field in a request body is an error, not
-    silently dropped, and `data` is typed for the checker.
+    """Base of the API's serializers: a field a request body may not set (unknown, or read
+    only) is an error, not silently dropped, as the schema says (additionalProperties:
+    false, core.schema); and `data` is typed for the checker.
     """
 
     @override
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             sent = cast("dict[str, Any]", data)
-            unknown = sorted(set(sent).difference(self.fields))
+            fields = cast("dict[str, serializers.Field[Any, Any, Any, Any]]", self.fields)
+            writable = {name for name, field in fields.items() if not field.read_only}
+            unknown = sorted(set(sent).difference(writable))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
@@ -24,6 +27,12 @@ class StrictSerializer(serializers.Serializer[Any]):
     def data(self) -> Any:
         # The REST framework's stubs leave the type parameters of ReturnDict unknown.
         return super().data  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+
+class ErrorSerializer(StrictSerializer):
+    """An error answer: what went wrong, in a sentence."""
+
+    detail = serializers.CharField()
 
 
 class HealthSerializer(StrictSerializer):

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,13 +15,26 @@ from .config import Settings
 # Seconds a PostgreSQL connection may live before the pool replaces it, so connections
 # cut by a proxy or failover are not handed out stale.
 POOL_RECYCLE_SECONDS = 1800
+# During an outage a request fails within about these many seconds (then 503), instead of
+# hanging on a connection that will not come: the connect attempt, and the wait for a free
+# connection when all of the pool's are in use.
+CONNECT_TIMEOUT_SECONDS = 1.5
+POOL_TIMEOUT_SECONDS = 1.5
+# PostgreSQL's error classes for a lost or refused connection (08) and for a server that
+# is shutting down or starting up (57P01-57P03), as asyncpg reports them.
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+class DatabaseUnavailableError(Exception):
+    """The database cannot be reached now; the request may succeed when retried."""
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """Return an engine for `settings.DATABASE_URL`; it connects lazily, on first use.
 
     PostgreSQL (postgresql+asyncpg://) gets a connection pool sized by DATABASE_POOL_SIZE
-    whose connections are pinged before use; SQLite gets foreign keys and a busy timeout.
+    whose connections are pinged before use, so the ones a database restart broke are
+    replaced instead of failing a request; SQLite gets foreign keys and a busy timeout.
     """
     url = make_url(settings.DATABASE_URL)
     if url.get_backend_name() == "sqlite":
@@ -34,7 +47,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.DATABASE_POOL_SIZE,
         pool_pre_ping=True,
         pool_recycle=POOL_RECYCLE_SECONDS,
-        pool_timeout=10,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
 
 
@@ -45,6 +59,22 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     it just saved without another query.
     """
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Return whether `error` says the database cannot be reached (rather than a bug).
+
+    That is a refused, lost or timed-out connection (asyncpg raises OSError and
+    TimeoutError as they are), a pool with no connection free in time, a server shutting
+    down or starting up, or SQLite unable to open or lock its file.
+    """
+    if isinstance(error, OSError | TimeoutError | exc.TimeoutError | exc.OperationalError):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    driver_error = error.orig if isinstance(error, exc.DBAPIError) else error
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 async def ping_database(engine: AsyncEngine) -> None:

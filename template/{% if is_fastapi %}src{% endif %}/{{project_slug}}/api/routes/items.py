@@ -3,26 +3,29 @@
 Every route takes the items' owner from `ItemOwnerDep`, so scoping lives in one place.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from ... import crud
 from ...schemas import ItemCreate, ItemPage, ItemPublic, ItemUpdate
-from ..deps import ItemOwnerDep, SessionDep
+from ..deps import ITEM_OWNER_RESPONSES, ItemOwnerDep, SessionDep
+from ..responses import BODY_TOO_LARGE, DATA_ROUTE, Responses
 
-router = APIRouter(prefix="/items", tags=["items"])
+# Item ids and offsets are 32-bit integers in the database: larger values never get there.
+INT32_MAX = 2**31 - 1
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "No such item (or not yours)"}
-}
+router = APIRouter(prefix="/items", tags=["items"], responses=DATA_ROUTE | ITEM_OWNER_RESPONSES)
+
+ItemId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The item's id.")]
+NOT_FOUND: Responses = {status.HTTP_404_NOT_FOUND: {"description": "No such item (or not yours)"}}
 
 
 def _not_found() -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=BODY_TOO_LARGE)
 async def create_item(data: ItemCreate, session: SessionDep, owner: ItemOwnerDep) -> ItemPublic:
     """Create an item."""
     item = await crud.create_item(session, data=data, owner=owner)
@@ -34,7 +37,7 @@ async def list_items(
     session: SessionDep,
     owner: ItemOwnerDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="Items to skip.")] = 0,
 ) -> ItemPage:
     """List items, newest first, one page at a time."""
     items, has_more = await crud.list_items(session, owner=owner, limit=limit, offset=offset)
@@ -47,7 +50,7 @@ async def list_items(
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
-async def read_item(item_id: int, session: SessionDep, owner: ItemOwnerDep) -> ItemPublic:
+async def read_item(item_id: ItemId, session: SessionDep, owner: ItemOwnerDep) -> ItemPublic:
     """Return one item."""
     item = await crud.get_item(session, item_id=item_id, owner=owner)
     if item is None:
@@ -55,9 +58,9 @@ async def read_item(item_id: int, session: SessionDep, owner: ItemOwnerDep) -> I
     return ItemPublic.model_validate(item)
 
 
-@router.patch("/{item_id}", responses=NOT_FOUND)
+@router.patch("/{item_id}", responses=NOT_FOUND | BODY_TOO_LARGE)
 async def update_item(
-    item_id: int, data: ItemUpdate, session: SessionDep, owner: ItemOwnerDep
+    item_id: ItemId, data: ItemUpdate, session: SessionDep, owner: ItemOwnerDep
 ) -> ItemPublic:
     """Change the fields sent; the others keep their values."""
     item = await crud.update_item(session, item_id=item_id, owner=owner, data=data)
@@ -67,7 +70,7 @@ async def update_item(
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(item_id: int, session: SessionDep, owner: ItemOwnerDep) -> None:
+async def delete_item(item_id: ItemId, session: SessionDep, owner: ItemOwnerDep) -> None:
     """Delete an item."""
     if not await crud.delete_item(session, item_id=item_id, owner=owner):
         raise _not_found()
