@@ -15,7 +15,8 @@ import secrets
 import shlex
 import sys
 import unicodedata
-from typing import Any, Final
+from pathlib import Path
+from typing import Any, Final, cast
 
 from copier_template_extensions import ContextHook
 from jinja2 import Environment
@@ -291,6 +292,30 @@ def _framework_context(framework: str, slug: object) -> dict[str, Any]:
     }
 
 
+# Template sources Copier reads as URLs or VCS shortcuts, never as paths on this machine.
+_REMOTE_SOURCE = re.compile(r"^([a-z][a-z0-9+.-]*://|gh:|gl:|git@)", re.IGNORECASE)
+
+
+def recorded_answers(answers: Any) -> Any:
+    """Return `answers` with a relative local `_src_path` made absolute.
+
+    Copier records the template path as typed (`copier copy . ../svc` records `.`), which
+    `copier update`, run later from the project, would read as the project itself. A path
+    resolved against the directory Copier ran in still finds the template; URLs stay as
+    they are.
+    """
+    if not isinstance(answers, dict):
+        return answers
+    recorded = cast("dict[str, object]", answers)
+    source = recorded.get("_src_path")
+    if not isinstance(source, str) or not source or _REMOTE_SOURCE.match(source):
+        return recorded
+    path = Path(source).expanduser()
+    if path.is_absolute():
+        return recorded
+    return {**recorded, "_src_path": str(path.resolve())}
+
+
 class StackcraftFilters(Extension):
     """Registers the pure filters above for copier.yml validators and template files."""
 
@@ -307,6 +332,7 @@ class StackcraftFilters(Extension):
         environment.filters["sh_str"] = sh_str
         environment.filters["hcl_str"] = hcl_str
         environment.filters["md_text"] = md_text
+        environment.filters["recorded_answers"] = recorded_answers
         # Jinja's stubs type `globals` narrowly; any callable is accepted at run time.
         environment.globals["token_urlsafe"] = secrets.token_urlsafe  # pyright: ignore[reportArgumentType]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from extensions.context import (
     derive_context,
     email_problem,
     py_str,
+    recorded_answers,
     slug_problem,
     slugify,
     text_problem,
@@ -127,3 +129,18 @@ def test_derive_context_derives_nothing_before_answers_exist() -> None:
 def test_py_str_quotes_like_ruff_format_and_round_trips(text: str, literal: str) -> None:
     assert py_str(text) == literal
     assert ast.literal_eval(py_str(text)) == text
+
+
+def test_recorded_answers_make_a_relative_template_path_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    recorded = recorded_answers({"_src_path": ".", "project_name": "x"})
+    assert recorded == {"_src_path": str(tmp_path.resolve()), "project_name": "x"}
+
+
+@pytest.mark.parametrize(
+    "source", ["https://github.com/o/stackcraft.git", "gh:o/stackcraft", "git@github.com:o/s.git"]
+)
+def test_recorded_answers_keep_urls_as_given(source: str) -> None:
+    assert recorded_answers({"_src_path": source}) == {"_src_path": source}
