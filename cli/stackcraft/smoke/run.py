@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import secrets
 import signal
 import subprocess
@@ -291,8 +292,14 @@ def _boot(
     stack.callback(log.close)
     # gunicorn.conf.py names the app; only the address is ours (loopback, a free port).
     command = [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"{services.LOOPBACK}:{port}"]
+    # In a session of its own, so cleanup can end its workers too, even after the master.
     child = subprocess.Popen(  # noqa: S603 - the project's own gunicorn, fixed arguments
-        command, cwd=project.path, env=project_env(**env), stdout=log, stderr=subprocess.STDOUT
+        command,
+        cwd=project.path,
+        env=project_env(**env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     process.append(child)
     stack.callback(_kill_if_running, child)
@@ -318,9 +325,18 @@ def _tail(log: Path) -> str:
 
 
 def _kill_if_running(child: subprocess.Popen[bytes]) -> None:
+    """End gunicorn and every worker it started (its process group), whatever state it is in."""
     if child.poll() is None:
-        child.kill()
-        child.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=10)
+    # Workers outlive a master that was killed; the group is this run's own.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
 
 
 def _stop(child: subprocess.Popen[bytes], scratch: Path) -> str:
