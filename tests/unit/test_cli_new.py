@@ -16,6 +16,7 @@ from plumbum import local
 from typer.testing import CliRunner
 
 from stackcraft.app import app
+from stackcraft.pythons import find_python
 from tests.conftest import REPO_ROOT, make_template
 
 runner = CliRunner()
@@ -270,7 +271,10 @@ def test_new_prints_the_fix_when_uv_cannot_see_the_chosen_python(
 def test_new_says_nothing_about_python_when_uv_sees_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("UV_PYTHON", str(REPO_ROOT / ".venv" / "bin" / "python"))
+    python = find_python("3.13")
+    if python is None:
+        pytest.skip("no Python 3.13 interpreter on this machine")
+    monkeypatch.setenv("UV_PYTHON", str(python))
     result = runner.invoke(
         app, ["new", str(tmp_path / "svc"), "--defaults", "-d", "python_version=3.13"]
     )
