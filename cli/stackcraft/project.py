@@ -88,16 +88,19 @@ class Project:
             raise UserError(f"'{path}' is not a directory: give the path of a generated project")
         return cls(path=path.resolve(), answers=read_answers(path))
 
+    def _uv_and_python(self) -> tuple[str, Path]:
+        uv = shutil.which("uv")
+        if uv is None:
+            raise CheckFailedError("uv is not installed: pip install uv")
+        return uv, self._python()
+
     def sync(self) -> ToolRun:
         """Install the project's environment with uv on its own Python version.
 
         Raises:
             CheckFailedError: when uv or the interpreter is missing, or the install fails.
         """
-        uv = shutil.which("uv")
-        if uv is None:
-            raise CheckFailedError("uv is not installed: pip install uv")
-        python = self._python()
+        uv, python = self._uv_and_python()
         locked = ["--locked"] if (self.path / "uv.lock").is_file() else []
         run = run_tool(
             [uv, "sync", *locked, "--python", str(python)], cwd=self.path, env=project_env()
@@ -119,10 +122,7 @@ class Project:
         Raises:
             CheckFailedError: when uv or the interpreter is missing, or the install fails.
         """
-        uv = shutil.which("uv")
-        if uv is None:
-            raise CheckFailedError("uv is not installed: pip install uv")
-        python = self._python()
+        uv, python = self._uv_and_python()
         files = [name for name in ("pyproject.toml", "uv.lock") if (self.path / name).is_file()]
         digest = hashlib.sha256(str(python).encode())
         for name in files:
