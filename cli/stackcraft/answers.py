@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stackcraft.errors import UserError
 
-__all__ = ["Answers", "read_answers"]
+__all__ = ["ANSWERS_FILE", "Answers", "read_answers", "recorded_answers"]
+
+ANSWERS_FILE = ".copier-answers.yml"
 
 
 class Answers(BaseModel):
@@ -41,16 +43,40 @@ class Answers(BaseModel):
     dependabot: bool | None = None
 
 
+def recorded_answers(project: Path, *, private: bool = False) -> dict[str, Any]:
+    """Return what `project`/.copier-answers.yml records, untyped; {} when there is none.
+
+    Copier's own `_`-keys (`_commit`, `_src_path`) are left out unless `private`. This is
+    the one reader of the answers file: render, update, checks and `Answers` use it.
+
+    Raises:
+        UserError: when the file is not a YAML mapping.
+    """
+    path = project / ANSWERS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        loaded: object = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise UserError(f"'{path}' is not YAML: {str(error).splitlines()[0]}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise UserError(f"'{path}' is not a mapping of answers: restore it from git")
+    raw = cast("dict[str, Any]", loaded)
+    return {key: value for key, value in raw.items() if private or not key.startswith("_")}
+
+
 def read_answers(project: Path) -> Answers:
     """Return the answers recorded in `project`/.copier-answers.yml.
 
     Raises:
         UserError: when the file is missing or does not match this template's questions.
     """
-    path = project / ".copier-answers.yml"
+    path = project / ANSWERS_FILE
     if not path.is_file():
         raise UserError(f"no .copier-answers.yml in '{project}': is it a stackcraft project?")
-    raw = cast("dict[str, Any]", yaml.safe_load(path.read_text()) or {})
+    raw = recorded_answers(project, private=True)
     try:
         return Answers.model_validate(raw)
     except ValidationError as error:

@@ -226,18 +226,32 @@ def smoke(
         raise typer.Exit(1)
 
 
+CountOption = Annotated[
+    int, typer.Option("--count", metavar="N", help="How many answer sets `sample` draws.")
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", metavar="S", help="The seed of `sample`: same seed, same sets.")
+]
+
+
 @app.command(cls=_Command)
 def matrix(
     strategy: Annotated[
-        Strategy, typer.Option(help="Every valid answer set, a pairwise cover, or the presets.")
-    ] = Strategy.FULL,
+        Strategy,
+        typer.Option(
+            help="Every valid answer set (small spaces only), a pairwise cover, "
+            "a uniform sample, or the presets."
+        ),
+    ] = Strategy.PAIRWISE,
+    count: CountOption = 500,
+    seed: SeedOption = 1,
     output: Annotated[
         OutputFormat,
         typer.Option("--format", help="github prints an Actions `include:` matrix."),
     ] = OutputFormat.TABLE,
 ) -> None:
     """List the answer sets of a strategy, read straight from copier.yml."""
-    variants = _run(lambda: variants_for(strategy, Template.load()))
+    variants = _run(lambda: variants_for(strategy, Template.load(), count=count, seed=seed))
     if output is OutputFormat.TABLE:
         report.show_matrix(variants, strategy.value)
     elif output is OutputFormat.JSON:
@@ -284,6 +298,8 @@ def prove(
     strategy: Annotated[
         Strategy, typer.Option(help="Which answer sets to prove (see `stackcraft matrix`).")
     ] = Strategy.PAIRWISE,
+    count: CountOption = 500,
+    seed: SeedOption = 1,
     tier: Annotated[
         Tier, typer.Option(help="How far: render, static (every validator), or smoke.")
     ] = Tier.RENDER,
@@ -299,6 +315,8 @@ def prove(
         result = _run(
             lambda: run_prove(
                 strategy=strategy.value,
+                count=count,
+                seed=seed,
                 tier=tier.value,
                 jobs=jobs,
                 on_start=progress.start,

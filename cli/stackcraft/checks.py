@@ -14,13 +14,14 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import yaml
 
+from stackcraft.answers import recorded_answers
 from stackcraft.pythons import find_python
 
-__all__ = ["leftover_jinja", "render_problems", "unparseable_files"]
+__all__ = ["leftover_jinja", "render_problems", "ruff_problems", "unparseable_files"]
 
 # `${{ ... }}` is GitHub Actions' own syntax, and docker/metadata-action's tag patterns use
 # `{{version}}`, `{{major}}`, `{{sha}}`...; any other `{{`, `{%` or `%}` is leftover Jinja.
@@ -88,16 +89,31 @@ def unparseable_files(project: Path, python_version: str | None = None) -> list[
 
 
 def render_problems(project: Path) -> list[str]:
-    """Return every render-tier problem of `project`: leftover Jinja, files that do not parse."""
+    """Return `project`'s leftover Jinja and the files that do not parse (no ruff run)."""
     return leftover_jinja(project) + unparseable_files(project, _target_python(project))
 
 
+def ruff_problems(project: Path) -> list[str]:
+    """Return what `ruff check` and `ruff format --check` (the project's config) refuse."""
+    problems: list[str] = []
+    for args in (("check", "--output-format=concise"), ("format", "--check")):
+        # Our own fixed command line: the ruff of this environment, on the project.
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "ruff", *args, "--no-cache", "--quiet", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            first = (done.stdout or done.stderr).strip().splitlines()
+            problems.append(f"ruff {args[0]}: {first[0] if first else done.returncode}")
+    return problems
+
+
 def _target_python(project: Path) -> str | None:
-    answers = project / ".copier-answers.yml"
-    if not answers.is_file():
-        return None
-    loaded = cast("dict[str, Any] | None", yaml.safe_load(answers.read_text()))
-    version = (loaded or {}).get("python_version")
+    version = recorded_answers(project).get("python_version")
     return str(version) if version else None
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "NotABooleanError",
     "NotApplicableError",
     "RenderError",
+    "SpaceTooLargeError",
     "StackcraftError",
     "TemplateRevisionError",
     "TemplateSourceError",
@@ -182,3 +183,14 @@ class RenderError(CheckFailedError):
     def __init__(self, *, path: Path, reason: str) -> None:
         self.path = path
         super().__init__(f"rendering '{path}' failed, nothing was written: {reason}")
+
+
+class SpaceTooLargeError(UserError):
+    """`--strategy full` was asked of a variant space too large to render whole."""
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        self.size = size
+        super().__init__(
+            f"the full variant space holds {size:,} answer sets, more than {limit:,}: "
+            "use --strategy pairwise, or --strategy sample --count N"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TextIO, cast
 
 from rich.console import Console
 from rich.markup import escape
@@ -43,6 +43,8 @@ class RichAsker:
             return Confirm.ask(
                 "  yes?", default=bool(ask.default), console=self._console, stream=self._stream
             )
+        if question.multiselect:
+            return self._select(ask)
         if ask.choices:
             for number, choice in enumerate(ask.choices, start=1):
                 value = str(choice.value)
@@ -65,6 +67,33 @@ class RichAsker:
             "  value", default=str(ask.default), console=self._console, stream=self._stream
         )
 
+    def _select(self, ask: Ask) -> object:
+        """Ask for any number of the offered choices, by number, comma-separated."""
+        for number, choice in enumerate(ask.choices, start=1):
+            self._console.print(f"  {number}. {escape(choice.label)}")
+        default_value: object = ask.default
+        chosen = cast("list[object]", default_value) if isinstance(default_value, list) else []
+        default = ",".join(
+            str(number)
+            for number, choice in enumerate(ask.choices, start=1)
+            if choice.value in chosen
+        )
+        typed = Prompt.ask(
+            "  numbers, comma-separated (empty for none)",
+            default=default,
+            show_default=bool(default),
+            console=self._console,
+            stream=self._stream,
+        )
+        picked: list[object] = []
+        for word in (part.strip() for part in typed.split(",")):
+            if not word:
+                continue
+            if not word.isdigit() or not 1 <= int(word) <= len(ask.choices):
+                return [word]  # not offered: the wizard's validator names it and asks again
+            picked.append(ask.choices[int(word) - 1].value)
+        return picked
+
 
 def confirm_summary(
     console: Console, answers: Mapping[str, object], dest: str, stream: TextIO | None = None
@@ -74,6 +103,8 @@ def confirm_summary(
     table.add_column("question")
     table.add_column("answer")
     for name, value in answers.items():
+        if isinstance(value, list):
+            value = ", ".join(map(str, cast("list[object]", value))) or "(none)"
         table.add_row(name, str(value))
     console.print(table)
     return Confirm.ask(

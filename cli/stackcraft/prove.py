@@ -17,10 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from stackcraft.checks import render_problems
+from stackcraft.checks import render_problems, ruff_problems
 from stackcraft.errors import StackcraftError, UserError
 from stackcraft.project import Project
-from stackcraft.render import render_new
+from stackcraft.render import plain_copy, render_new
 from stackcraft.smoke.run import smoke
 from stackcraft.template import Template
 from stackcraft.validators import validate
@@ -88,28 +88,37 @@ def prove(
     strategy: str,
     tier: str,
     jobs: int = 1,
+    count: int = 500,
+    seed: int = 1,
     template_root: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[VariantResult], None] | None = None,
 ) -> ProveReport:
     """Render each variant of `strategy` and run `tier` on it; return every verdict.
 
+    `count` and `seed` choose the answer sets of the `sample` strategy.
+
     Raises:
-        UserError: for an unknown strategy or tier, or fewer than one job.
+        UserError: for an unknown strategy or tier, a sample count below 1, fewer than
+            one job, or `full` on a space too large to list.
     """
     if tier not in TIERS:
         raise UserError(f"unknown tier '{tier}': choose one of {', '.join(TIERS)}")
     if jobs < 1:
         raise UserError(f"-j {jobs} is not a number of jobs: give 1 or more")
     template = Template.load(template_root)
-    variants = variants_for(strategy, template)
+    variants = variants_for(strategy, template, count=count, seed=seed)
     if on_start is not None:
         on_start(len(variants))
     results: dict[str, VariantResult] = {}
     # Fresh interpreters, not forks: the caller may run threads (a progress bar, a test runner).
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
-        futures = [pool.submit(prove_variant, variant, tier, template.root) for variant in variants]
+    with (
+        tempfile.TemporaryDirectory(prefix="stackcraft-template-") as copy,
+        ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool,
+    ):
+        source = plain_copy(template, Path(copy) / "template").root
+        futures = [pool.submit(prove_variant, variant, tier, source) for variant in variants]
         for future in as_completed(futures):
             result = future.result()
             results[result.id] = result
@@ -149,7 +158,7 @@ def _prove(variant: Variant, tier: str, template_root: Path) -> str:
             run_tasks=tier != "render",
         )
         if tier == "render":
-            problems = render_problems(dest)
+            problems = render_problems(dest) or ruff_problems(dest)
             return problems[0] if problems else ""
         project = Project.open(dest)
         if tier == "static":

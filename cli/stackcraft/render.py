@@ -14,12 +14,11 @@ from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
 
 import copier
-import yaml
 from copier.errors import DirtyLocalWarning
 
+from stackcraft.answers import recorded_answers
 from stackcraft.errors import (
     DestinationIsFileError,
     DestinationNotEmptyError,
@@ -32,7 +31,7 @@ from stackcraft.errors import (
 from stackcraft.pythons import tasks_use_python
 from stackcraft.template import Template
 
-__all__ = ["RenderResult", "parse_data", "render_new"]
+__all__ = ["RenderResult", "parse_data", "plain_copy", "render_new"]
 
 _VALIDATION = re.compile(r"^Validation error for question '(?P<key>[^']+)': (?P<reason>.+)$", re.S)
 _CHOICE = re.compile(
@@ -121,7 +120,7 @@ def render_new(
                 skip_tasks=not run_tasks,
                 vcs_ref=vcs_ref,
             )
-        answers = _recorded_answers(staging / dest.name)
+        answers = recorded_answers(staging / dest.name)
         unlocked = run_tasks and _unlocked(staging / dest.name)
         if dest.exists():
             dest.rmdir()
@@ -139,6 +138,22 @@ def render_new(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return RenderResult(path=dest, answers=answers, unlocked=unlocked)
+
+
+# What a template's renders never read: its history, environments, caches, its own tests.
+_NOT_TEMPLATE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "node_modules", "tests"
+)
+
+
+def plain_copy(template: Template, into: Path) -> Template:
+    """Copy `template`'s files, without its git history, to `into`; return the copy.
+
+    Copier clones a git template for every render (about half a second); a plain folder
+    is read in place, so proving many variants of one checkout renders from a copy.
+    """
+    shutil.copytree(template.root, into, ignore=_NOT_TEMPLATE)
+    return Template.load(into)
 
 
 def _check_destination(dest: Path) -> None:
@@ -179,15 +194,6 @@ def _interpreter_for_tasks(
             version = None  # copier reports the bad answer itself, with its own message
     with tasks_use_python(str(version) if version else None):
         yield
-
-
-def _recorded_answers(project: Path) -> dict[str, object]:
-    path = project / ".copier-answers.yml"
-    if not path.is_file():
-        return {}  # a template without an answers file (throwaway test templates)
-    text = path.read_text()
-    loaded = cast("dict[str, Any]", yaml.safe_load(text) or {})
-    return {key: value for key, value in loaded.items() if not key.startswith("_")}
 
 
 def _answer_error(error: ValueError) -> InvalidAnswerError:

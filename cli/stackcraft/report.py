@@ -17,7 +17,7 @@ from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
 from stackcraft.update import UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
-from stackcraft.variants import PresetCatalogue, Variant
+from stackcraft.variants import PresetCatalogue, Variant, as_data_flags
 
 __all__ = [
     "ProveProgress",
@@ -128,8 +128,7 @@ def show_matrix(variants: Sequence[Variant], strategy: str) -> None:
     table.add_column("id", overflow="fold")
     table.add_column("answers", overflow="fold")
     for variant in variants:
-        answers = ", ".join(f"{key}={value}" for key, value in variant.data.items())
-        table.add_row(variant.id, answers)
+        table.add_row(variant.id, as_data_flags(variant).replace("-d ", ""))
     console.print(table)
 
 

@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from stackcraft.errors import NotABooleanError, NotApplicableError, UserError
 
-__all__ = ["Choice", "Question", "Template", "default_template_root"]
+__all__ = ["Choice", "Question", "Template", "default_template_root", "parse_selection"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "n", "no", "off", "none"})
 # What a yes/no question accepts from the command line (`-d dependabot=no`).
@@ -51,10 +51,14 @@ class Question:
     default: object
     when: object
     validator: str
+    multiselect: bool = False
 
-    @property
+    @cached_property
     def values(self) -> tuple[object, ...]:
-        """The offered values, first (the default) first; empty for free-text questions."""
+        """The offered values, first (the default) first; empty for free-text questions.
+
+        For a multiselect question these are the options an answer (a list) picks from.
+        """
         return tuple(choice.value for choice in self.choices)
 
 
@@ -109,11 +113,23 @@ class Template:
         return _truthy(self._render(question.when, answers))
 
     def default_for(self, question: Question, answers: Mapping[str, object]) -> object:
-        """Return the default of `question`, rendered against the earlier `answers`."""
-        if isinstance(question.default, str):
-            rendered = self._render(question.default, answers)
-            return _truthy(rendered) if question.type == "bool" else rendered
-        return question.default
+        """Return the default of `question`, rendered against the earlier `answers`.
+
+        A multiselect question's default is a list (copier renders a Jinja default and
+        reads it as YAML, so `"[vm]"` and `[vm]` mean the same).
+        """
+        default: object = question.default
+        if isinstance(default, str):
+            rendered = self._render(default, answers)
+            if question.type == "bool":
+                return _truthy(rendered)
+            if not question.multiselect:
+                return rendered
+            default = cast("object", yaml.safe_load(rendered)) if rendered.strip() else []
+        if question.multiselect:
+            items = cast("list[object]", default) if isinstance(default, list | tuple) else []
+            return list(items)
+        return default
 
     def parse_answer(self, question: Question, text: str) -> object:
         """Return the typed value of `text` typed as an answer to `question`.
@@ -126,6 +142,8 @@ class Template:
             if word in _YES_ANSWERS or word in _NO_ANSWERS:
                 return word in _YES_ANSWERS
             raise NotABooleanError(key=question.name, value=text)
+        if question.multiselect:
+            return parse_selection(text)
         return text
 
     def problem(self, question: Question, answers: Mapping[str, object]) -> str:
@@ -133,7 +151,10 @@ class Template:
         value = answers[question.name]
         if question.type == "bool" and not isinstance(value, bool):
             return str(NotABooleanError(key=question.name, value=str(value)))
-        if question.choices and value not in question.values:
+        if question.multiselect:
+            if reason := _selection_problem(question, value):
+                return reason
+        elif question.choices and value not in question.values:
             offered = ", ".join(str(choice) for choice in question.values)
             return f"{question.name} '{value}' is not offered: choose one of {offered}"
         if not question.validator:
@@ -157,6 +178,8 @@ class Template:
                     raise self.not_applicable(question, given[question.name], answers)
                 continue
             value = given.get(question.name, self.default_for(question, answers))
+            if question.multiselect and isinstance(value, tuple):
+                value = list(cast("tuple[object, ...]", value))
             answers[question.name] = value
             if reason := self.problem(question, answers):
                 raise UserError(reason)
@@ -178,6 +201,18 @@ class Template:
         return NotApplicableError(
             key=question.name, value=value, when=condition, because=because or "it is false"
         )
+
+    def context_for(self, answers: Mapping[str, object]) -> dict[str, Any]:
+        """Return what copier's Jinja sees after `answers`: them plus the derived values."""
+        return self._context(answers)
+
+    def names_read(self, question: Question) -> frozenset[str]:
+        """Return the names `question`'s `when`, default and validator read."""
+        names: set[str] = set()
+        for source in (question.when, question.default, question.validator):
+            if isinstance(source, str) and ("{{" in source or "{%" in source):
+                names |= meta.find_undeclared_variables(self._jinja.parse(source))
+        return frozenset(names)
 
     @cached_property
     def extensions(self) -> ModuleType:
@@ -238,7 +273,39 @@ def _question(name: str, spec: object) -> Question:
         default=data.get("default", choices[0].value if choices else ""),
         when=data.get("when", True),
         validator=str(data.get("validator", "")),
+        multiselect=bool(data.get("multiselect", False)),
     )
+
+
+def parse_selection(text: str) -> list[object]:
+    """Return a multiselect answer typed on the command line as a list of values.
+
+    `vm,swarm` and the YAML list form `[vm, swarm]` are the same answer; an empty text
+    (or `[]`) chooses nothing.
+    """
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            loaded = yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            loaded = None
+        if isinstance(loaded, list):
+            return list(cast("list[object]", loaded))
+    return [item.strip() for item in stripped.split(",") if item.strip()]
+
+
+def _selection_problem(question: Question, value: object) -> str:
+    offered = ", ".join(str(choice) for choice in question.values)
+    if not isinstance(value, list | tuple):
+        return f"{question.name} '{value}' is not a list: choose any of {offered}"
+    items = cast("list[object] | tuple[object, ...]", value)
+    for item in items:
+        if item not in question.values:
+            return f"{question.name} '{item}' is not offered: choose any of {offered}"
+    repeated = sorted({str(item) for item in items if items.count(item) > 1})
+    if repeated:
+        return f"{question.name} names '{repeated[0]}' twice: name each choice once"
+    return ""
 
 
 def _truthy(rendered: str) -> bool:

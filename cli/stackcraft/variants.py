@@ -1,45 +1,56 @@
-"""Answer sets to render: every valid combination of copier.yml's choices, and presets.
+"""Answer sets to render: strategies over copier.yml's variant space, presets, and ids.
 
-Enumeration walks the questions in copier.yml order, branching on every question with
-choices (or a bool) that copier would ask given the answers so far, and keeps only the
-sets every validator accepts. Nothing here lists the variant space by hand.
+Every strategy reads the space from copier.yml itself through `VariantSpace` (questions
+in order, `when`s and validators as copier evaluates them), which counts, samples and
+searches it without listing it: `full` lists every valid answer set while the space is
+small, `pairwise` covers every feasible pair of factor values, `sample` draws answer sets
+uniformly, `presets` are the named systems of SPEC section 9. Nothing here lists the
+variant space by hand.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import cast
 
-from stackcraft.errors import UnknownPresetError, UserError
+from stackcraft.errors import SpaceTooLargeError, UnknownPresetError, UserError
+from stackcraft.space import FactorValue, VariantSpace, factor_values
 from stackcraft.template import Question, Template
 
 __all__ = [
+    "FULL_LIMIT",
     "PRESETS",
     "Preset",
     "PresetCatalogue",
     "Strategy",
     "Variant",
+    "candidate_pairs",
     "enumerate_full",
     "enumerate_pairwise",
     "enumerate_presets",
+    "enumerate_sample",
+    "feasible_pairs",
     "pairs_of",
     "preset_catalogue",
     "preset_needs",
     "preset_problem",
     "resolve_preset",
+    "space_size",
     "variant_id",
     "variants_for",
 ]
 
 
 class Strategy(StrEnum):
-    """How answer sets are chosen: every valid one, a pairwise cover, or the presets."""
+    """How answer sets are chosen: every valid one, a pairwise cover, a sample, the presets."""
 
     FULL = "full"
     PAIRWISE = "pairwise"
+    SAMPLE = "sample"
     PRESETS = "presets"
 
 
@@ -80,7 +91,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 auth="jwt",
                 database="postgresql",
                 read_replica=True,
-                deploy_target="kubernetes",
+                deploy_targets=["kubernetes"],
                 load_tests="locust",
             ),
             _preset(
@@ -90,43 +101,48 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 database="postgresql",
                 cache="redis",
                 observability="metrics",
-                deploy_target="compose",
                 ci="github",
                 dependabot=True,
             ),
             _preset(
                 "django-aws",
-                "Django, Celery + RabbitMQ, Redis cache, Sentry, AWS ECS via Terraform",
+                "Django, Celery + RabbitMQ, Redis, Sentry, AWS ECS via Terraform, RDS + replica",
                 framework="django",
+                database="postgresql",
+                read_replica=True,
                 task_queue="celery",
                 broker="rabbitmq",
                 cache="redis",
                 error_tracking="sentry",
-                deploy_target="aws-ecs",
+                deploy_targets=["aws-ecs"],
             ),
             _preset(
                 "django-platform",
-                "Django, Celery + Redis, SSE, S3, Kubernetes Helm with Gateway API, k6",
+                "Django, Celery + Redis, SSE, S3, PostGIS, Kubernetes Helm with Gateway API, k6",
                 framework="django",
+                database="postgresql",
+                spatial=True,
                 task_queue="celery",
                 broker="redis",
                 cache="redis",
                 realtime="sse",
                 object_storage="s3",
-                deploy_target="kubernetes",
+                deploy_targets=["kubernetes"],
                 load_tests="k6",
             ),
             _preset(
                 "overengineered",
-                "Django, docs behind Google OAuth, S3 + CDN, full observability, canary, flags",
+                "Django, docs behind Google OAuth, S3 + Cloudflare, full observability, "
+                "Azure Container Apps + VM + Swarm, canary, flags",
                 framework="django",
                 api_docs="google_oauth",
                 object_storage="s3",
-                cdn="cloudfront",
+                cdn="cloudflare",
                 observability="full",
-                deploy_target="aws-ecs",
+                deploy_targets=["azure-container-apps", "vm", "swarm"],
                 canary=True,
                 feature_flags="openfeature",
+                ci="github",
                 dependabot=True,
                 load_tests="k6",
             ),
@@ -143,8 +159,10 @@ def preset_needs(preset: Preset, template: Template) -> tuple[str, ...]:
             needs.append(key)
             continue
         question = template.question(key)
-        if question.choices and value not in question.values:
-            needs.append(f"{key}={value}")
+        wanted = cast("list[object]", value) if question.multiselect else [value]
+        needs.extend(
+            f"{key}={item}" for item in wanted if question.choices and item not in question.values
+        )
     return tuple(needs)
 
 
@@ -195,72 +213,111 @@ def resolve_preset(name: str, template: Template) -> Mapping[str, object]:
     return preset.answers
 
 
-def enumerate_full(template: Template) -> list[Variant]:
-    """Return every answer set of choice questions that copier.yml accepts, in order."""
-    return [
-        Variant(id=variant_id(template, answers), data=answers)
-        for answers in _walk(template, template.questions, {})
-        if _accepted(template, answers)
-    ]
+FULL_LIMIT = 2_000
+"""The most answer sets `--strategy full` renders; a larger space asks for pairwise or a sample."""
+
+
+def enumerate_full(template: Template, *, limit: int = FULL_LIMIT) -> list[Variant]:
+    """Return every answer set of choice questions that copier.yml accepts, in order.
+
+    Raises:
+        SpaceTooLargeError: the space holds more than `limit` answer sets (its size is
+            counted, not listed).
+    """
+    space = VariantSpace(template)
+    size = space.size()
+    if size > limit:
+        raise SpaceTooLargeError(size=size, limit=limit)
+    return _variants(template, space.answer_sets())
+
+
+def enumerate_sample(template: Template, *, count: int, seed: int) -> list[Variant]:
+    """Return `count` distinct answer sets drawn uniformly (all of them if fewer exist).
+
+    Raises:
+        UserError: for a count below 1.
+    """
+    if count < 1:
+        raise UserError(f"--count {count} is not a number of variants: give 1 or more")
+    return _variants(template, VariantSpace(template).sample(count, seed=seed))
+
+
+def space_size(template: Template) -> int:
+    """Return how many valid answer sets `template` has (counted, not listed)."""
+    return VariantSpace(template).size()
+
+
+def _variants(template: Template, answer_sets: Iterable[dict[str, object]]) -> list[Variant]:
+    return [Variant(id=variant_id(template, answers), data=answers) for answers in answer_sets]
+
+
+# Words a variant id shortens, so ids stay readable as the space grows.
+_SHORT = MappingProxyType(
+    {
+        "postgresql": "pg",
+        "kubernetes": "k8s",
+        "aws-ecs": "ecs",
+        "gcp-cloud-run": "cloudrun",
+        "azure-container-apps": "aca",
+    }
+)
 
 
 def variant_id(template: Template, data: Mapping[str, object]) -> str:
-    """Return a readable id such as 'py313-fastapi-jwt-public-postgresql-redis-github'."""
+    """Return a short id saying what `data` changes from the defaults: 'django-sqlite-no-cache'.
+
+    Questions are read in copier.yml order; an answer equal to its question's default
+    (given the answers before it) says nothing, and the defaults themselves are
+    'defaults'. The id names each change unambiguously, so distinct answer sets get
+    distinct ids: `python_version` 3.12 is 'py312', a yes/no is its name or 'no-' its
+    name, 'none' is 'no-' plus the question, a value offered by two questions is
+    prefixed by its question, and a multiselect names each chosen option.
+    """
+    shared = _values_offered_twice(template)
     parts: list[str] = []
+    answers: dict[str, object] = {}
     for question in template.questions:
-        if question.name not in data:
+        if not template.is_asked(question, answers):
             continue
-        value = data[question.name]
-        if question.name == "python_version":
-            parts.append("py" + str(value).replace(".", ""))
-        elif question.type == "bool":
-            parts.append(question.name if value else f"no-{question.name}")
-        elif question.name == "api_docs":
-            parts.append(f"docs-{value}")
-        elif question.name in {"auth", "cache"} and value == "none":
-            parts.append(f"no-{question.name}")
-        else:
-            parts.append(str(value))
-    return "-".join(parts)
-
-
-def _branches(question: Question) -> tuple[object, ...]:
-    if question.type == "bool":
-        return (True, False)
-    return question.values
-
-
-def _walk(
-    template: Template,
-    questions: tuple[Question, ...],
-    answers: dict[str, object],
-    text_names: frozenset[str] = frozenset(),
-) -> Iterator[dict[str, object]]:
-    if not questions:
-        yield {key: value for key, value in answers.items() if key not in text_names}
-        return
-    question, rest = questions[0], questions[1:]
-    if not template.is_asked(question, answers):
-        yield from _walk(template, rest, answers, text_names)
-        return
-    values = _branches(question)
-    if not values:
-        # Free text is not varied: its default is kept so later `when`s can read it.
         default = template.default_for(question, answers)
-        yield from _walk(
-            template, rest, {**answers, question.name: default}, text_names | {question.name}
-        )
-        return
-    for value in values:
-        yield from _walk(template, rest, {**answers, question.name: value}, text_names)
+        value = data.get(question.name, default)
+        answers[question.name] = value
+        if question.name not in data or _same(value, default):
+            continue
+        parts.extend(_id_parts(question, value, shared))
+    return "-".join(parts) or "defaults"
 
 
-def _accepted(template: Template, data: Mapping[str, object]) -> bool:
-    try:
-        template.complete(data)
-    except UserError:
-        return False
-    return True
+def _same(value: object, default: object) -> bool:
+    if isinstance(value, list | tuple) and isinstance(default, list | tuple):
+        return list(cast("list[object]", value)) == list(cast("list[object]", default))
+    return value == default
+
+
+def _id_parts(question: Question, value: object, shared: frozenset[str]) -> list[str]:
+    name = question.name.replace("_", "-")
+    if question.name == "python_version":
+        return ["py" + str(value).replace(".", "")]
+    if question.type == "bool":
+        return [name if value else f"no-{name}"]
+    if question.multiselect:
+        chosen = [str(item) for item in cast("list[object]", value)]
+        return [_SHORT.get(item, item) for item in chosen] or [f"no-{name}"]
+    word = str(value).replace("_", "-")
+    if word in {"none", "off"}:
+        return [f"no-{name}"]
+    if question.name == "api_docs":
+        return [f"docs-{word}"]
+    short = _SHORT.get(word, word)
+    return [f"{name}-{short}" if word in shared else short]
+
+
+def _values_offered_twice(template: Template) -> frozenset[str]:
+    offers: dict[str, int] = {}
+    for question in template.questions:
+        for value in {str(v) for v in question.values}:
+            offers[value] = offers.get(value, 0) + 1
+    return frozenset(value for value, times in offers.items() if times > 1)
 
 
 def enumerate_presets(template: Template) -> list[Variant]:
@@ -272,108 +329,159 @@ def enumerate_presets(template: Template) -> list[Variant]:
     ]
 
 
-def pairs_of(data: Mapping[str, object]) -> set[Pair]:
-    """Return every pair of (question, value) in one answer set, in a canonical order."""
-    items = sorted(data.items(), key=lambda item: (item[0], repr(item[1])))
+def pairs_of(template: Template, data: Mapping[str, object]) -> set[Pair]:
+    """Return every pair of factor values in one answer set, in a canonical order.
+
+    A factor is a question with choices, or one option of a multiselect (on or off).
+    """
+    items = sorted(factor_values(template, data), key=_pair_key)
     return {(a, b) for i, a in enumerate(items) for b in items[i + 1 :]}
 
 
-def enumerate_pairwise(template: Template, *, seed: int = 0, attempts: int = 40) -> list[Variant]:
+def candidate_pairs(template: Template) -> set[Pair]:
+    """Return every pair of values of two different factors, feasible or not."""
+    factors = VariantSpace(template).factors
+    pairs: set[Pair] = set()
+    for i, first in enumerate(factors):
+        for second in factors[i + 1 :]:
+            for a in first.values:
+                for b in second.values:
+                    pairs.add(_pair((first.name, a), (second.name, b)))
+    return pairs
+
+
+def feasible_pairs(template: Template) -> set[Pair]:
+    """Return the candidate pairs some valid answer set holds, each found by a search."""
+    space = VariantSpace(template)
+    return {pair for pair in candidate_pairs(template) if space.find(dict(pair)) is not None}
+
+
+def enumerate_pairwise(template: Template, *, seed: int = 0, restarts: int = 3) -> list[Variant]:
     """Return a small set of valid variants in which every feasible pair of values appears.
 
-    Greedy, in the spirit of AETG: each new row is built question by question in copier.yml
-    order, forcing one uncovered pair and otherwise choosing the value that covers the most
-    uncovered pairs with the values already chosen. A pair no valid row can hold (say
-    `ci=none` with `dependabot=false`, a question not asked then) is dropped after
-    `attempts` tries. Deterministic for a given `seed`.
+    Greedy, in the spirit of AETG, without listing the space: each new row forces one
+    uncovered pair and, question by question, takes the value that covers the most
+    uncovered pairs with the values already chosen, as long as a valid completion still
+    holds the forced pair (the search of `VariantSpace.find`). A pair no valid answer
+    set holds (`ci=none` with `dependabot=false`: a question not asked then) is dropped
+    when its search fails. `restarts` seeded runs break ties differently; the smallest
+    cover wins.
     """
-    rng = random.Random(seed)  # noqa: S311 - tie-breaking, not security
-    branching = [q for q in template.questions if _branches(q)]
-    uncovered: set[Pair] = set()
-    for i, first in enumerate(branching):
-        for second in branching[i + 1 :]:
-            for a in _branches(first):
-                for b in _branches(second):
-                    uncovered |= pairs_of({first.name: a, second.name: b})
+    space = VariantSpace(template)
+    best: list[dict[str, object]] | None = None
+    for attempt in range(max(1, restarts)):
+        # Seeded for reproducible variant sets, not for security.
+        rng = random.Random(seed * 1_000 + attempt)  # noqa: S311
+        rows = _greedy_cover(template, space, rng)
+        if best is None or len(rows) < len(best):
+            best = rows
+    return _variants(template, best or [])
+
+
+def _greedy_cover(
+    template: Template, space: VariantSpace, rng: random.Random
+) -> list[dict[str, object]]:
+    uncovered = _Uncovered(candidate_pairs(template))
+
+    def gain(held: frozenset[FactorValue], question: Question, value: object) -> float:
+        return uncovered.gain(factor_values(template, {question.name: value}), held) + rng.random()
+
     rows: list[dict[str, object]] = []
-    for target in sorted(uncovered, key=repr):
-        if target not in uncovered:
-            continue
-        row = _row_covering(template, target, uncovered, rng, attempts)
-        if row is None:
-            uncovered.discard(target)
-            continue
-        rows.append(row)
-        uncovered -= pairs_of(row)
-    return [Variant(id=variant_id(template, row), data=row) for row in rows]
-
-
-def _row_covering(
-    template: Template,
-    target: Pair,
-    uncovered: set[Pair],
-    rng: random.Random,
-    attempts: int,
-) -> dict[str, object] | None:
-    forced = dict(target)
-    for _ in range(attempts):
-        row: dict[str, object] = {}
-        answers: dict[str, object] = {}
-        for question in template.questions:
-            if not template.is_asked(question, answers):
+    while uncovered:
+        # Build a few rows, each forcing a different uncovered pair; keep the one that
+        # covers most (AETG's candidate rows). A pair no row can hold is dropped.
+        best: dict[str, object] | None = None
+        best_covered: set[Pair] = set()
+        for target in uncovered.some(rng, _CANDIDATES):
+            row = space.greedy_row(dict(target), gain)
+            if row is None:
+                uncovered.discard(target)
                 continue
-            values = _branches(question)
-            if not values:
-                answers[question.name] = template.default_for(question, answers)
-                continue
-            if question.name in forced:
-                value = forced[question.name]
-            else:
-                value = _best_value(question.name, values, row, uncovered, rng)
-            row[question.name] = answers[question.name] = value
-        if all(row.get(key, _MISSING) == value for key, value in forced.items()) and _accepted(
-            template, row
-        ):
-            return row
-    return None
+            covered = uncovered.within(pairs_of(template, row))
+            if len(covered) > len(best_covered):
+                best, best_covered = row, covered
+        if best is not None:
+            rows.append(best)
+            for pair in best_covered:
+                uncovered.discard(pair)
+    return rows
 
 
-_MISSING = object()
+class _Uncovered:
+    """The pairs not covered yet, indexed by each of their two factor values."""
+
+    def __init__(self, pairs: set[Pair]) -> None:
+        self._pairs = set(pairs)
+        self._partners: dict[FactorValue, set[FactorValue]] = {}
+        for a, b in pairs:
+            self._partners.setdefault(a, set()).add(b)
+            self._partners.setdefault(b, set()).add(a)
+
+    def __bool__(self) -> bool:
+        return bool(self._pairs)
+
+    def some(self, rng: random.Random, count: int) -> list[Pair]:
+        ordered = sorted(self._pairs, key=repr)
+        return rng.sample(ordered, min(count, len(ordered)))
+
+    def discard(self, pair: Pair) -> None:
+        a, b = pair
+        self._pairs.discard(pair)
+        self._partners.get(a, set()).discard(b)
+        self._partners.get(b, set()).discard(a)
+
+    def within(self, pairs: set[Pair]) -> set[Pair]:
+        return pairs & self._pairs
+
+    def gain(self, new: frozenset[FactorValue], held: frozenset[FactorValue]) -> int:
+        """How many uncovered pairs `new` makes with `held` and among its own values."""
+        total = 0
+        for value in new:
+            partners = self._partners.get(value)
+            if partners:
+                total += len(partners & held) + len(partners & new) / 2
+        return int(total)
 
 
-def _best_value(
-    name: str,
-    values: Iterable[object],
-    row: Mapping[str, object],
-    uncovered: set[Pair],
-    rng: random.Random,
-) -> object:
-    def gain(value: object) -> tuple[int, float]:
-        new = pairs_of({**row, name: value}) - pairs_of(row)
-        return (len(new & uncovered), rng.random())
-
-    return max(values, key=gain)
+_CANDIDATES = 4  # candidate rows per step: more gives a smaller cover, slower
 
 
-def variants_for(strategy: str | Strategy, template: Template) -> list[Variant]:
-    """Return the variants of `strategy` ("full", "pairwise" or "presets").
+def _pair(a: tuple[str, object], b: tuple[str, object]) -> Pair:
+    return (a, b) if _pair_key(a) <= _pair_key(b) else (b, a)
+
+
+def _pair_key(item: tuple[str, object]) -> tuple[str, str]:
+    return (item[0], repr(item[1]))
+
+
+def variants_for(
+    strategy: str | Strategy, template: Template, *, count: int = 500, seed: int = 1
+) -> list[Variant]:
+    """Return the variants of `strategy`; `count` and `seed` steer `sample` (and pairwise ties).
 
     Raises:
-        UserError: for an unknown strategy.
+        UserError: for an unknown strategy, or a sample count below 1.
+        SpaceTooLargeError: `full` on a space too large to list.
     """
-    if strategy == "full":
+    if strategy == Strategy.FULL:
         return enumerate_full(template)
-    if strategy == "pairwise":
+    if strategy == Strategy.PAIRWISE:
         return enumerate_pairwise(template)
-    if strategy == "presets":
+    if strategy == Strategy.SAMPLE:
+        return enumerate_sample(template, count=count, seed=seed)
+    if strategy == Strategy.PRESETS:
         return enumerate_presets(template)
     raise UserError(f"unknown strategy '{strategy}': choose one of {', '.join(STRATEGIES)}")
 
 
 def as_data_flags(variant: Variant) -> str:
-    """Return the variant as `stackcraft new` flags: '-d auth=none -d dependabot=false'."""
+    """Return the variant as `stackcraft new` flags: '-d auth=none -d deploy_targets=vm,swarm'."""
     return " ".join(f"-d {key}={_flag_value(value)}" for key, value in variant.data.items())
 
 
 def _flag_value(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in cast("list[object]", value))
+    return str(value)

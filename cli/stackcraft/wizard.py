@@ -34,7 +34,7 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
         "cdn",
         "observability",
         "error_tracking",
-        "deploy_target",
+        "deploy_targets",
         "kubernetes_cluster",
         "canary",
         "feature_flags",
@@ -87,11 +87,13 @@ def run_wizard(
         choices = tuple(
             choice
             for choice in _offered(question)
-            if not template.problem(question, {**answers, question.name: choice.value})
+            if not template.problem(question, {**answers, question.name: _alone(question, choice)})
         )
         default: object | None = template.default_for(question, answers)
         note = ""
-        if choices and default not in {choice.value for choice in choices}:
+        if question.multiselect:
+            pass  # any subset of the options may be chosen; the validator judges the whole
+        elif choices and default not in {choice.value for choice in choices}:
             default = choices[0].value
         elif not choices:
             refused = template.problem(question, {**answers, question.name: default})
@@ -109,6 +111,11 @@ def run_wizard(
                 break
         answers[question.name] = value
     return answers
+
+
+def _alone(question: Question, choice: Choice) -> object:
+    """The answer that picks only `choice`: the value, or a one-item list for a multiselect."""
+    return [choice.value] if question.multiselect else choice.value
 
 
 def _offered(question: Question) -> tuple[Choice, ...]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +10,9 @@ from typing import cast
 import pytest
 from pytest_copie.plugin import Copie
 
+from stackcraft.checks import ruff_problems
+from stackcraft.render import plain_copy
+from stackcraft.template import Template
 from tests.conftest import REPO_ROOT
 
 
@@ -36,13 +36,7 @@ def plain_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     A git template is cloned into a temporary directory on every render (about half a
     second each); the render tier renders hundreds of variants of the same working tree.
     """
-    root = tmp_path_factory.mktemp("template")
-    shutil.copy2(REPO_ROOT / "copier.yml", root / "copier.yml")
-    for folder in ("template", "extensions"):
-        shutil.copytree(
-            REPO_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    return root
+    return plain_copy(Template.load(REPO_ROOT), tmp_path_factory.mktemp("plain") / "template").root
 
 
 @pytest.fixture
@@ -65,12 +59,4 @@ def render(copie: Copie, plain_template: Path) -> Render:
 
 def assert_ruff_clean(project: Path) -> None:
     """Assert `ruff check` and `ruff format --check` pass with the project's own config."""
-    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        done = subprocess.run(
-            [sys.executable, "-m", "ruff", *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, f"ruff {args[0]}:\n{done.stdout}{done.stderr}"
+    assert ruff_problems(project) == []

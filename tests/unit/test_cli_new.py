@@ -133,7 +133,7 @@ def test_presets_names_in_one_line_what_the_unbuildable_ones_wait_for() -> None:
     assert lines[0] == "No preset can be built with this template yet."
     assert len(lines) == 2
     assert lines[1].startswith("5 preset(s) (fastapi-k8s, django-compose,")
-    assert "not in this template yet: read_replica, deploy_target, load_tests" in lines[1]
+    assert "not in this template yet: read_replica, deploy_targets, load_tests" in lines[1]
 
 
 def test_doctor_lists_tools_interpreters_and_services() -> None:

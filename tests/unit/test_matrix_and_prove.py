@@ -19,9 +19,10 @@ runner = CliRunner()
 
 
 def _all_pairs(rows: list[dict[str, object]]) -> set[object]:
+    template = Template.load()
     found: set[object] = set()
     for row in rows:
-        found |= pairs_of(row)
+        found |= pairs_of(template, row)
     return found
 
 
@@ -52,7 +53,7 @@ def test_matrix_github_format_is_an_include_list_covering_every_pair() -> None:
 
 
 def test_matrix_json_full_lists_every_variant() -> None:
-    result = runner.invoke(app, ["matrix", "--format", "json"])
+    result = runner.invoke(app, ["matrix", "--strategy", "full", "--format", "json"])
     assert result.exit_code == 0
     assert len(json.loads(result.stdout)) == len(enumerate_full(Template.load()))
 
@@ -62,12 +63,16 @@ def test_matrix_json_full_lists_every_variant() -> None:
     [
         (
             ["matrix", "--strategy", "random"],
-            "'random' is not one of 'full', 'pairwise', 'presets'",
+            "'random' is not one of 'full', 'pairwise', 'sample', 'presets'",
         ),
         (["matrix", "--format", "yaml"], "'yaml' is not one of 'table', 'json', 'github'"),
         (["smoke", ".", "--services", "docker"], "'docker' is not one of 'auto', 'external'"),
         (["prove", "--tier", "deploy"], "'deploy' is not one of 'render', 'static', 'smoke'"),
         (["prove", "-j", "0"], "-j 0 is not a number of jobs"),
+        (
+            ["matrix", "--strategy", "sample", "--count", "0"],
+            "--count 0 is not a number of variants: give 1 or more",
+        ),
     ],
 )
 def test_matrix_and_prove_refuse_bad_options(args: list[str], message: str) -> None:
@@ -90,6 +95,6 @@ def test_prove_names_the_variant_that_fails_and_its_first_error(
     assert result.exit_code == 1
     report = cast("dict[str, Any]", json.loads(result.stdout))
     verdicts = {v["id"]: (v["ok"], v["first_error"]) for v in report["variants"]}
-    assert verdicts["fine"] == (True, "")
+    assert verdicts["defaults"] == (True, "")
     assert verdicts["broken"][0] is False
     assert verdicts["broken"][1].startswith("settings.yaml: does not parse")

@@ -55,7 +55,9 @@ def test_variant_ids_are_unique_and_readable(template: Template) -> None:
     variants = enumerate_full(template)
     ids = [variant.id for variant in variants]
     assert len(set(ids)) == len(ids)
-    assert ids[0] == "py313-fastapi-jwt-docs-public-postgresql-redis-github-ghcr-dependabot"
+    assert ids[0] == "defaults"
+    assert "django-sqlite-no-cache" in ids
+    assert "py312-no-auth-docs-basic-no-ci" in ids
 
 
 def test_every_pair_of_values_appears_in_the_full_enumeration(template: Template) -> None:
@@ -84,11 +86,11 @@ def test_resolve_preset_returns_answers_once_the_template_offers_them(tmp_path: 
         "auth: {type: str, choices: [jwt, none]}\n"
         "database: {type: str, choices: [postgresql, sqlite]}\n"
         "read_replica: {type: bool, default: false}\n"
-        "deploy_target: {type: str, choices: [compose, kubernetes]}\n"
+        "deploy_targets: {type: str, multiselect: true, choices: [vm, kubernetes], default: []}\n"
         "load_tests: {type: str, choices: [none, locust]}\n"
     )
     (tmp_path / "extensions").mkdir()
     real = Template.load().root / "extensions" / "context.py"
     (tmp_path / "extensions" / "context.py").write_text(real.read_text())
     answers = resolve_preset("fastapi-k8s", Template.load(tmp_path))
-    assert answers["deploy_target"] == "kubernetes"
+    assert answers["deploy_targets"] == ["kubernetes"]

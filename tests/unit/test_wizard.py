@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -13,6 +14,7 @@ from stackcraft.errors import NotApplicableError
 from stackcraft.prompts import RichAsker
 from stackcraft.template import Template
 from stackcraft.wizard import GROUPS, Ask, group_of, run_wizard
+from tests.conftest import make_template
 
 
 def test_every_question_belongs_to_a_wizard_group() -> None:
@@ -152,3 +154,55 @@ def test_help_names_arguments_and_values_by_metavar() -> None:
     result = CliRunner().invoke(app, ["new", "--help"], env={"COLUMNS": "120"})
     assert "Usage: root new [OPTIONS] DEST" in result.output
     assert "KEY=VALUE" in result.output
+
+
+_TARGETS = """\
+targets:
+  type: str
+  help: Where it runs.
+  multiselect: true
+  choices: {Virtual machine: vm, Docker Swarm: swarm, Kubernetes: k8s}
+  default: [vm]
+  validator: "{% if 'swarm' in targets and 'k8s' in targets %}pick one orchestrator{% endif %}"
+"""
+
+
+def _targets_template(root: Path) -> Template:
+    return Template.load(make_template(root, {}, _TARGETS))
+
+
+def test_wizard_asks_a_multiselect_with_every_option_and_its_list_default(
+    tmp_path: Path,
+) -> None:
+    seen: dict[str, Ask] = {}
+
+    def ask(step: Ask) -> object:
+        seen[step.question.name] = step
+        return step.default
+
+    answers = run_wizard(_targets_template(tmp_path), {}, ask)
+    assert [c.value for c in seen["targets"].choices] == ["vm", "swarm", "k8s"]
+    assert answers["targets"] == ["vm"]
+
+
+def test_wizard_reads_multiselect_numbers_and_asks_again_when_refused(tmp_path: Path) -> None:
+    template = _targets_template(tmp_path)
+    console, out = _console(width=100)
+    asker = RichAsker(console, stream=io.StringIO("2,3\n1, 3\n"))
+    answers = run_wizard(template, {"project_name": "Demo"}, asker)
+    assert answers["targets"] == ["vm", "k8s"]
+    text = out.getvalue()
+    assert "2. Docker Swarm" in text
+    assert "pick one orchestrator" in text
+
+
+def test_wizard_takes_an_empty_multiselect_answer_as_none_chosen(tmp_path: Path) -> None:
+    template = _targets_template(tmp_path)
+    console, _ = _console()
+    step = Ask(
+        question=template.question("targets"),
+        group="platform",
+        choices=template.question("targets").choices,
+        default=[],
+    )
+    assert RichAsker(console, stream=io.StringIO("\n"))(step) == []
