@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from stackcraft import report
+from stackcraft import __version__, report
 from stackcraft.doctor import diagnose
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
 from stackcraft.project import Project
@@ -24,6 +24,7 @@ from stackcraft.render import parse_data, render_new
 from stackcraft.smoke.run import SmokeReport
 from stackcraft.smoke.run import smoke as run_smoke
 from stackcraft.template import Template
+from stackcraft.toggle import change_answers
 from stackcraft.update import update_project
 from stackcraft.validators import TOOLS, ValidationReport
 from stackcraft.validators import validate as run_validators
@@ -117,6 +118,28 @@ def _run(action: Callable[[], T]) -> T:
 
 
 FLAG = ""  # the metavar of an on/off option: no `<bool>` after it in --help
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"stackcraft {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar=FLAG,
+            callback=_print_version,
+            is_eager=True,
+            help="Print stackcraft's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Render, validate and prove production-shaped Python services."""
 
 
 @app.command(cls=_Command)
@@ -290,6 +313,44 @@ def update(
     result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run, template=template))
     report.show_update(result)
     if result.applied and result.conflicts:
+        raise typer.Exit(1)
+
+
+_PROJECT_HELP = "The generated project, committed in git (default: the current directory)."
+_DRY_RUN_HELP = "Show what would change and conflict; write nothing."
+
+
+@app.command(cls=_Command)
+def add(
+    answers: Annotated[
+        list[str], typer.Argument(metavar="KEY=VALUE...", help="Answers to set, e.g. cache=redis.")
+    ],
+    project: Annotated[
+        Path, typer.Option("--project", metavar="PATH", help=_PROJECT_HELP)
+    ] = Path(),
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help=_DRY_RUN_HELP)] = False,
+) -> None:
+    """Turn features on (or change answers) through Copier's update; exit 1 on conflicts."""
+    result = _run(lambda: change_answers(project, add=answers, dry_run=dry_run))
+    report.show_toggle(result)
+    if result.update.applied and result.update.conflicts:
+        raise typer.Exit(1)
+
+
+@app.command(cls=_Command)
+def remove(
+    keys: Annotated[
+        list[str], typer.Argument(metavar="KEY...", help="Questions to turn off, e.g. cache.")
+    ],
+    project: Annotated[
+        Path, typer.Option("--project", metavar="PATH", help=_PROJECT_HELP)
+    ] = Path(),
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help=_DRY_RUN_HELP)] = False,
+) -> None:
+    """Turn features off (none, off or false) through Copier's update; exit 1 on conflicts."""
+    result = _run(lambda: change_answers(project, remove=keys, dry_run=dry_run))
+    report.show_toggle(result)
+    if result.update.applied and result.update.conflicts:
         raise typer.Exit(1)
 
 

@@ -17,9 +17,12 @@ __all__ = [
     "DestinationNotWritableError",
     "DirtyTreeError",
     "InvalidAnswerError",
+    "NoOffValueError",
     "NoTerminalError",
     "NotABooleanError",
     "NotApplicableError",
+    "NotApplicableToProjectError",
+    "NotKeyValueError",
     "RenderError",
     "SpaceTooLargeError",
     "StackcraftError",
@@ -193,4 +196,40 @@ class SpaceTooLargeError(UserError):
         super().__init__(
             f"the full variant space holds {size:,} answer sets, more than {limit:,}: "
             "use --strategy pairwise, or --strategy sample --count N"
+        )
+
+
+class NoOffValueError(UserError):
+    """`stackcraft remove` named a question that has no "off" answer (no `none`, not yes/no)."""
+
+    def __init__(self, *, key: str, choices: Iterable[object]) -> None:
+        self.key = key
+        offered = ", ".join(str(choice) for choice in choices) or "free text"
+        super().__init__(
+            f"cannot remove '{key}': no answer turns it off (none, off or false; it offers "
+            f"{offered}); "
+            f"choose one with `stackcraft add {key}=VALUE`"
+        )
+
+
+class NotKeyValueError(InvalidAnswerError):
+    """`stackcraft add` was given a word that is not KEY=VALUE."""
+
+    def __init__(self, *, pair: str) -> None:
+        key = pair.partition("=")[0] or "KEY"
+        super().__init__(
+            key=key, reason=f"'{pair}' is not KEY=VALUE: write it as `stackcraft add {key}=VALUE`"
+        )
+
+
+class NotApplicableToProjectError(UserError):
+    """`stackcraft add` answered a question the project's other answers rule out."""
+
+    def __init__(self, *, key: str, value: object, when: str) -> None:
+        self.key = key
+        if isinstance(value, bool):
+            value = str(value).lower()
+        super().__init__(
+            f"{key} '{value}' does not apply to this project: it is asked only when {when}; "
+            "add that answer first (`stackcraft add KEY=VALUE`)"
         )

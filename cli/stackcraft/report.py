@@ -15,6 +15,7 @@ from stackcraft.pythons import PythonCheck
 from stackcraft.render import RenderResult
 from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
+from stackcraft.toggle import ToggleResult
 from stackcraft.update import UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
 from stackcraft.variants import PresetCatalogue, Variant, as_data_flags
@@ -31,6 +32,7 @@ __all__ = [
     "show_prove",
     "show_smoke",
     "show_step",
+    "show_toggle",
     "show_update",
     "show_validation",
 ]
@@ -262,3 +264,66 @@ def show_doctor(checks: Sequence[Check]) -> None:
         if check.warning:
             # The fix once more on one line of its own, so it can be copied whole.
             console.print(f"[yellow]{escape(check.install)}[/yellow]", soft_wrap=True)
+
+
+def show_toggle(result: ToggleResult) -> None:
+    """Print the answers `add` or `remove` change, the files that follows, and conflicts.
+
+    The same shape as `show_update`: a table of what changes, then what was (or would be)
+    written and what is left for the user to decide.
+    """
+    update = result.update
+    plan = update.plan
+    if result.empty:
+        console.print("[green]nothing to change[/green]: the project already has these answers")
+        return
+    console.print(f"template {plan.template} at {plan.from_ref}; answers:")
+    for change in result.changes:
+        before = "(not asked)" if change.before is None else f"'{change.before}'"
+        after = "(not asked)" if change.after is None else f"'{change.after}'"
+        console.print(f"  {change.key}: {before} -> {after}")
+    table = Table(title="what the new answers change", header_style="bold")
+    table.add_column("change")
+    table.add_column("file", overflow="fold")
+    for label, names in (
+        ("added", plan.added),
+        ("removed", plan.removed),
+        ("modified", plan.modified),
+    ):
+        for name in names:
+            table.add_row(label, name)
+    console.print(table)
+    _show_toggle_outcome(update)
+
+
+def _show_toggle_outcome(update: UpdateResult) -> None:
+    kept = set(update.kept)
+    marked = [name for name in update.conflicts if name not in kept]
+    if update.dry_run:
+        console.print(f"dry run: {len(update.changed)} file(s) would change; nothing was written")
+        if marked:
+            console.print("[red]would conflict[/red] (both you and the new answers change these):")
+    else:
+        console.print(
+            f"{len(update.changed)} file(s) changed in the project; review with `git diff`"
+        )
+        if marked:
+            console.print(
+                "[red]conflicts[/red] (both you and the new answers changed these lines):"
+            )
+    for name in marked:
+        console.print(f"  {name}")
+    if marked and not update.dry_run:
+        console.print("resolve the <<<<<<< markers, then commit")
+    if update.kept:
+        would = "would be kept" if update.dry_run else "kept"
+        console.print(
+            f"[red]{would}[/red] (the new answers remove these, but you edited them): "
+            "delete them or keep them, then commit",
+            soft_wrap=True,
+        )
+        for name in update.kept:
+            console.print(f"  {name}")
+    if not update.conflicts:
+        expected = " expected" if update.dry_run else ""
+        console.print(f"[green]no conflicts{expected}[/green]")

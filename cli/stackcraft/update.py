@@ -6,6 +6,10 @@ is Copier's three-way merge, run in a scratch copy of the project: the user's ed
 kept, and where both sides changed the same lines Copier writes inline conflict markers.
 A dry run stops there and reports what would change and conflict; otherwise the scratch
 copy's changes are brought into the project, so a failed update leaves it as it was.
+
+`apply_answers` is that machinery with the answers as a parameter: `stackcraft add` and
+`remove` (stackcraft.toggle) run it at the project's own revision with changed answers.
+Files the new render drops but the user edited are kept, where Copier would delete them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import filecmp
 import shutil
 import tempfile
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -32,11 +37,24 @@ from stackcraft.errors import (
 from stackcraft.process import ToolRun, run_tool
 from stackcraft.pythons import tasks_use_python
 
-__all__ = ["UpdatePlan", "UpdateResult", "plan_update", "update_project"]
+__all__ = [
+    "UpdatePlan",
+    "UpdateResult",
+    "apply_answers",
+    "check_revision",
+    "open_project",
+    "plan_update",
+    "recorded_commit",
+    "template_at",
+    "template_source",
+    "update_project",
+]
 
 _ANSWERS = ".copier-answers.yml"
 _CONFLICT_MARKER = "<<<<<<< "
 _URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "http://", "https://", "ssh://", "file://")
+# Copier's shorthands, spelled out for git itself.
+_URL_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 # Folders a scratch copy does without: environments and caches, rebuilt from the project.
 _NOT_COPIED = (".venv", "node_modules", "__pycache__", ".ruff_cache", ".pytest_cache")
 
@@ -62,7 +80,9 @@ class UpdatePlan:
 class UpdateResult:
     """The plan, whether it was applied, and the files changed and left conflicting.
 
-    For a dry run `changed` and `conflicts` are what the update would do.
+    For a dry run `changed` and `conflicts` are what the update would do. `kept` are the
+    files the new render no longer has but the user edited: Copier would delete them, so
+    they are kept as they are and counted among the conflicts, for the user to decide.
     """
 
     plan: UpdatePlan
@@ -70,6 +90,7 @@ class UpdateResult:
     changed: tuple[str, ...]
     conflicts: tuple[str, ...]
     dry_run: bool = False
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,15 +104,14 @@ def plan_update(
 ) -> UpdatePlan:
     """Return what updating `project` to `vcs_ref` (default: latest) would change.
 
-    `template` (a path or URL) replaces the template the answers file records.
+    `template` (a path or URL) replaces the template the answers file records. The
+    update runs in a scratch copy (a dry run), so the plan includes what `_migrations` do.
 
     Raises:
         UserError: when `project` is not a git repository with a clean tree and answers,
             or its template or a revision cannot be found.
     """
-    project = _checked(project)
-    answers = _answers(project)
-    return _plan(_source(project, answers, template), answers, vcs_ref)
+    return update_project(project, vcs_ref=vcs_ref, dry_run=True, template=template).plan
 
 
 def update_project(
@@ -109,30 +129,116 @@ def update_project(
         UserError: when the project cannot be updated as it is (see `plan_update`).
         CheckFailedError: when Copier fails; the project is then unchanged.
     """
+    project, answers = open_project(project)
+    source = template_source(project, answers, template)
+    return apply_answers(project, answers, source, vcs_ref=vcs_ref, dry_run=dry_run)
+
+
+def open_project(project: Path) -> tuple[Path, dict[str, Any]]:
+    """Return `project` as an absolute path and the answers its answers file records.
+
+    Raises:
+        UserError: when `project` is no directory, no git repository with a clean tree,
+            or has no answers file.
+    """
     project = _checked(project)
-    answers = _answers(project)
-    source = _source(project, answers, template)
-    plan = _plan(source, answers, vcs_ref)
-    if plan.empty:
-        return UpdateResult(plan=plan, applied=False, changed=(), conflicts=(), dry_run=dry_run)
+    return project, _answers(project)
+
+
+def recorded_commit(answers: Mapping[str, Any]) -> str:
+    """Return the template revision the answers record (`_commit`).
+
+    Raises:
+        UserError: when they record none (the project came from an unversioned template).
+    """
+    commit = str(answers.get("_commit") or "")
+    if not commit:
+        raise UserError(
+            f"{_ANSWERS} lacks _commit: the project was not rendered from a versioned template"
+        )
+    return commit
+
+
+def apply_answers(
+    project: Path,
+    answers: Mapping[str, Any],
+    source: str,
+    *,
+    vcs_ref: str | None,
+    after: Mapping[str, object] | None = None,
+    dry_run: bool = False,
+) -> UpdateResult:
+    """Run Copier's update of `project` from `source` at `vcs_ref`, in a scratch copy.
+
+    `answers` are the ones the project records; `after`, when given, is the complete set
+    of answers the project should have afterwards (only the ones that differ are passed
+    to Copier). The preview compares a render of the recorded answers at the project's
+    revision with a render of the answers the update recorded (after any `_migrations`)
+    at `vcs_ref`. The scratch copy's changes are brought back unless `dry_run`.
+
+    Raises:
+        UserError: a revision the template does not have.
+        CheckFailedError: when Copier fails; the project is then unchanged.
+    """
+    from_ref = recorded_commit(answers)
+    check_revision(source, from_ref, recorded=True)
+    if vcs_ref:
+        check_revision(source, vcs_ref, recorded=False)
+    recorded = _questions(answers)
+    data = {k: v for k, v in (after or {}).items() if k not in recorded or recorded[k] != v}
+    python_version = data.get("python_version", recorded.get("python_version"))
     with tempfile.TemporaryDirectory(prefix="stackcraft-update-") as tmp:
         scratch = _scratch_copy(project, Path(tmp) / project.name)
         if source != answers.get("_src_path"):
             _record_source(scratch, source)
-        _copier_update(scratch, vcs_ref, answers.get("python_version"), run_tasks=not dry_run)
+        _copier_update(scratch, vcs_ref, python_version, data=data, run_tasks=not dry_run)
+        plan, edited = _plan(source, answers, _answers(scratch), vcs_ref, project=project)
+        if plan.empty:
+            return UpdateResult(plan=plan, applied=False, changed=(), conflicts=(), dry_run=dry_run)
+        # Copier deletes what the new render lacks even when the user edited it; keep
+        # those as the user left them, so nothing they wrote is silently dropped.
+        for name in edited:
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(project / name, scratch / name, follow_symlinks=False)
         changes = _changes(scratch)
-        conflicts = tuple(
+        marked = {
             change.path
             for change in changes
             if not change.deleted
             and (change.path.endswith(".rej") or _has_conflict(scratch / change.path))
-        )
+        }
         if not dry_run:
             _bring_back(changes, scratch, project)
-    changed = tuple(change.path for change in changes)
     return UpdateResult(
-        plan=plan, applied=not dry_run, changed=changed, conflicts=conflicts, dry_run=dry_run
+        plan=plan,
+        applied=not dry_run,
+        changed=tuple(change.path for change in changes),
+        conflicts=tuple(sorted(marked | set(edited))),
+        dry_run=dry_run,
+        kept=edited,
     )
+
+
+def template_at(source: str, ref: str, dest: Path) -> Path:
+    """Check the template `source` out at revision `ref` into the new directory `dest`.
+
+    Raises:
+        CheckFailedError: when git cannot clone `source`.
+        TemplateRevisionError: when `source` has no revision `ref`.
+    """
+    url = source
+    for prefix, host in _URL_SHORTHANDS.items():
+        if source.startswith(prefix):
+            url = host + source.removeprefix(prefix)
+    clone = _git(dest.parent, "clone", "--quiet", "--no-checkout", url, str(dest))
+    if clone.returncode:
+        raise CheckFailedError(
+            f"cannot clone the template '{source}': {_first_line_of(clone.stderr)}"
+        )
+    checkout = _git(dest, "-c", "advice.detachedHead=false", "checkout", "--quiet", ref)
+    if checkout.returncode:
+        raise TemplateRevisionError(ref=ref, template=source, recorded=True)
+    return dest
 
 
 def _scratch_copy(project: Path, scratch: Path) -> Path:
@@ -169,11 +275,16 @@ def _is_url(source: str) -> bool:
     return source.startswith(_URL_PREFIXES)
 
 
-def _source(project: Path, answers: dict[str, Any], given: str | None) -> str:
+def template_source(project: Path, answers: Mapping[str, Any], given: str | None) -> str:
     """Return the template to update from, as an absolute path or a URL.
 
-    A relative `_src_path` is read from the project's directory (never from wherever the
-    command runs), and only when the template is there.
+    `given` (a path or URL) replaces the `_src_path` the answers record. A relative
+    `_src_path` is read from the project's directory (never from wherever the command
+    runs), and only when the template is there.
+
+    Raises:
+        UserError: `given` holds no template.
+        TemplateSourceError: the recorded template cannot be found.
     """
     if given:
         if _is_url(given):
@@ -209,22 +320,32 @@ def _is_template(path: Path) -> bool:
     return (path / "copier.yml").is_file() or (path / "copier.yaml").is_file()
 
 
-def _plan(source: str, answers: dict[str, Any], vcs_ref: str | None) -> UpdatePlan:
-    from_ref = str(answers.get("_commit") or "")
-    if not from_ref:
-        raise UserError(
-            f"{_ANSWERS} lacks _commit: the project was not rendered from a versioned template"
-        )
-    _check_revision(source, from_ref, recorded=True)
-    if vcs_ref:
-        _check_revision(source, vcs_ref, recorded=False)
-    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+def _plan(
+    source: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    vcs_ref: str | None,
+    *,
+    project: Path,
+) -> tuple[UpdatePlan, tuple[str, ...]]:
+    """Render the `before` answers at their revision and the `after` ones at `vcs_ref`
+    (default: latest), and compare the two.
+
+    The answers file counts as modified when the answers or the revision it records
+    change. Also returns the files the second render lacks that the user edited in
+    `project`.
+    """
+    from_ref = recorded_commit(before)
     with tempfile.TemporaryDirectory(prefix="stackcraft-plan-") as tmp:
         old, new = Path(tmp) / "old", Path(tmp) / "new"
-        _render(source, old, data, from_ref)
-        to_ref = _render(source, new, data, vcs_ref)
+        _render(source, old, _questions(before), from_ref)
+        to_ref = _render(source, new, _questions(after), vcs_ref)
         added, removed, modified = _compare(old, new)
-    return UpdatePlan(
+        edited = tuple(name for name in removed if _edited(project / name, old / name))
+    if dict(before) != dict(after):
+        # A new revision, answers a migration renamed, or answers `add` changed.
+        modified = tuple(sorted((*modified, _ANSWERS)))
+    plan = UpdatePlan(
         template=source,
         from_ref=from_ref,
         to_ref=to_ref,
@@ -232,10 +353,27 @@ def _plan(source: str, answers: dict[str, Any], vcs_ref: str | None) -> UpdatePl
         removed=removed,
         modified=modified,
     )
+    return plan, edited
 
 
-def _check_revision(source: str, ref: str, *, recorded: bool) -> None:
-    """Refuse a revision a local template repository does not have (URLs: Copier says)."""
+def _questions(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to questions, without Copier's own `_` keys."""
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
+def _edited(path: Path, rendered: Path) -> bool:
+    """True when the project's file differs from what the template rendered for it."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    return not filecmp.cmp(path, rendered, shallow=False)
+
+
+def check_revision(source: str, ref: str, *, recorded: bool) -> None:
+    """Refuse a revision a local template repository does not have (URLs: Copier says).
+
+    Raises:
+        TemplateRevisionError: when the local repository `source` has no `ref`.
+    """
     if _is_url(source):
         return
     if _git(Path(source), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode:
@@ -291,7 +429,12 @@ def _record_source(scratch: Path, source: str) -> None:
 
 
 def _copier_update(
-    scratch: Path, vcs_ref: str | None, python_version: object, *, run_tasks: bool
+    scratch: Path,
+    vcs_ref: str | None,
+    python_version: object,
+    *,
+    data: Mapping[str, object],
+    run_tasks: bool,
 ) -> None:
     version = str(python_version) if python_version else None
     try:
@@ -299,13 +442,17 @@ def _copier_update(
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_update(
                 scratch,
+                data=dict(data),
                 vcs_ref=vcs_ref,
                 defaults=True,
                 overwrite=True,
                 unsafe=True,  # our own template: its tasks (uv lock) are trusted
                 quiet=True,
                 conflict="inline",
-                skip_answered=True,
+                # With defaults every question takes its recorded answer anyway; only
+                # skip_answered=False makes Copier re-read the answers file after the
+                # `before` migrations, so an answer they rename reaches the new version.
+                skip_answered=False,
                 skip_tasks=not run_tasks,
             )
     except Exception as error:
@@ -315,8 +462,12 @@ def _copier_update(
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return _first_line_of(str(error)) or type(error).__name__
+
+
+def _first_line_of(text: str) -> str:
+    text = text.strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _changes(repo: Path) -> tuple[_Change, ...]:
@@ -349,9 +500,21 @@ def _bring_back(changes: tuple[_Change, ...], scratch: Path, project: Path) -> N
         target = project / change.path
         if change.deleted:
             target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, project)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(scratch / change.path, target, follow_symlinks=False)
+
+
+def _remove_empty_parents(folder: Path, project: Path) -> None:
+    """Remove `folder` and its parents up to `project` while they are empty, as Copier
+    does in its own copy, so a feature turned off leaves no empty folder behind."""
+    while folder != project and folder.is_relative_to(project):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or already gone)
+        folder = folder.parent
 
 
 def _files(root: Path) -> set[str]:
