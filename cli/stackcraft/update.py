@@ -21,12 +21,13 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import copier
 import yaml
 from copier.errors import DirtyLocalWarning
 
+from stackcraft.answers import ANSWERS_FILE, recorded_answers
 from stackcraft.errors import (
     CheckFailedError,
     DirtyTreeError,
@@ -50,7 +51,7 @@ __all__ = [
     "update_project",
 ]
 
-_ANSWERS = ".copier-answers.yml"
+_ANSWERS = ANSWERS_FILE
 _CONFLICT_MARKER = "<<<<<<< "
 _URL_PREFIXES = ("gh:", "gl:", "git@", "git+", "http://", "https://", "ssh://", "file://")
 # Copier's shorthands, spelled out for git itself.
@@ -265,10 +266,9 @@ def _checked(project: Path) -> Path:
 
 
 def _answers(project: Path) -> dict[str, Any]:
-    path = project / _ANSWERS
-    if not path.is_file():
-        raise UserError(f"no {_ANSWERS} in '{project}': is it a stackcraft project?")
-    return cast("dict[str, Any]", yaml.safe_load(path.read_text()) or {})
+    if not (project / ANSWERS_FILE).is_file():
+        raise UserError(f"no {ANSWERS_FILE} in '{project}': is it a stackcraft project?")
+    return recorded_answers(project, private=True)
 
 
 def _is_url(source: str) -> bool:
