@@ -21,7 +21,13 @@ import yaml
 from stackcraft.answers import recorded_answers
 from stackcraft.pythons import find_python
 
-__all__ = ["leftover_jinja", "render_problems", "ruff_problems", "unparseable_files"]
+__all__ = [
+    "leftover_jinja",
+    "render_problems",
+    "render_tier_problems",
+    "ruff_problems",
+    "unparseable_files",
+]
 
 # `${{ ... }}` is GitHub Actions' own syntax, and docker/metadata-action's tag patterns use
 # `{{version}}`, `{{major}}`, `{{sha}}`...; any other `{{`, `{%` or `%}` is leftover Jinja.
@@ -59,14 +65,17 @@ def leftover_jinja(project: Path) -> list[str]:
     return problems
 
 
-def unparseable_files(project: Path, python_version: str | None = None) -> list[str]:
+def unparseable_files(
+    project: Path, python_version: str | None = None, *, python: bool = True
+) -> list[str]:
     """Return a problem for each YAML, TOML, JSON or Python file that does not parse.
 
     Python files are parsed by an interpreter of `python_version` (the project's target)
-    when this one is older, since newer syntax (`type X = ...`) is not older syntax.
+    when this one is older, since newer syntax (`type X = ...`) is not older syntax;
+    `python=False` leaves them to ruff.
     """
     files = project_files(project)
-    python_files = [path for path in files if path.suffix == ".py"]
+    python_files = [path for path in files if path.suffix == ".py"] if python else []
     problems = _python_problems(project, python_files, python_version)
     for path in files:
         if path.suffix == ".py":
@@ -91,6 +100,15 @@ def unparseable_files(project: Path, python_version: str | None = None) -> list[
 def render_problems(project: Path) -> list[str]:
     """Return `project`'s leftover Jinja and the files that do not parse (no ruff run)."""
     return leftover_jinja(project) + unparseable_files(project, _target_python(project))
+
+
+def render_tier_problems(project: Path) -> list[str]:
+    """Return the render tier's problems: leftover Jinja, data files that do not parse, and
+    what ruff refuses (ruff parses every Python file for the project's target version, so
+    no second interpreter is started to parse them).
+    """
+    found = leftover_jinja(project) + unparseable_files(project, python=False)
+    return found or ruff_problems(project)
 
 
 def ruff_problems(project: Path) -> list[str]:

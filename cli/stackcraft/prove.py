@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from stackcraft.checks import render_problems, ruff_problems
+from stackcraft.checks import render_tier_problems
 from stackcraft.errors import StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.render import plain_copy, render_new
@@ -158,7 +158,7 @@ def _prove(variant: Variant, tier: str, template_root: Path) -> str:
             run_tasks=tier != "render",
         )
         if tier == "render":
-            problems = render_problems(dest) or ruff_problems(dest)
+            problems = render_tier_problems(dest)
             return problems[0] if problems else ""
         project = Project.open(dest)
         if tier == "static":

@@ -72,6 +72,14 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/api/routes/users.py": lambda a: _fastapi(a) and _jwt(a),
     "src/{slug}/core/security.py": lambda a: _fastapi(a) and _jwt(a),
     "src/{slug}/core/redis.py": lambda a: a["cache"] == "redis",
+    "src/{slug}/core/ratelimit_redis.py": lambda a: (
+        _fastapi(a) and _jwt(a) and a["cache"] == "redis"
+    ),
+    "src/{slug}/api/routes/docs.py": _fastapi,
+    "src/{slug}/ownership.py": _fastapi,
+    "src/{slug}/accounts.py": lambda a: _fastapi(a) and _jwt(a),
+    "src/{slug}/api/accounts.py": lambda a: _fastapi(a) and _jwt(a),
+    "tests/test_postgresql_outages.py": lambda a: _fastapi(a) and a["database"] == "postgresql",
     # Django's own tree
     "manage.py": _django,
     "config/settings/base.py": _django,
@@ -85,9 +93,12 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/items/views.py": _django,
     "src/{slug}/core/views.py": _django,
     "src/{slug}/users/views.py": lambda a: _django(a) and _jwt(a),
+    "src/{slug}/core/docs.py": _django,
     # Either framework, only when its toggle asks
     "tests/test_auth.py": _jwt,
     "tests/test_item_ownership.py": _jwt,
+    "tests/test_redis.py": lambda a: a["cache"] == "redis",
+    "tests/test_login_limit_redis.py": lambda a: _jwt(a) and a["cache"] == "redis",
 }
 
 # Files every variant has, whatever the framework.

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
 
 from extensions.context import (
+    DerivedContext,
     derive_context,
     email_problem,
     py_str,
     recorded_answers,
+    requirements,
     slug_problem,
     slugify,
     text_problem,
@@ -93,23 +96,23 @@ def test_derive_context_derives_flags_from_answers() -> None:
             "python_version": "3.12",
         }
     )
-    assert derived["use_jwt"] is False
-    assert derived["docs_enabled"] is True
-    assert derived["docs_basic"] is True
-    assert derived["use_postgres"] is False
-    assert derived["use_redis"] is True
-    assert derived["use_dependabot"] is False
-    assert derived["registry_host"] == "docker.io"
-    assert derived["python_image"] == "python:3.12-slim"
-    assert derived["ruff_target"] == "py312"
-    assert derived["backing_services"] == ["redis"]
+    assert derived.get("use_jwt") is False
+    assert derived.get("docs_enabled") is True
+    assert derived.get("docs_basic") is True
+    assert derived.get("use_postgres") is False
+    assert derived.get("use_redis") is True
+    assert derived.get("use_dependabot") is False
+    assert derived.get("registry_host") == "docker.io"
+    assert derived.get("python_image") == "python:3.12-slim"
+    assert derived.get("ruff_target") == "py312"
+    assert derived.get("backing_services", []) == ["redis"]
 
 
 def test_derive_context_ignores_registry_and_dependabot_without_github_ci() -> None:
     derived = derive_context({"ci": "none", "container_registry": "dockerhub", "dependabot": True})
-    assert derived["use_github"] is False
-    assert derived["use_dependabot"] is False
-    assert derived["registry_host"] == "ghcr.io"
+    assert derived.get("use_github") is False
+    assert derived.get("use_dependabot") is False
+    assert derived.get("registry_host") == "ghcr.io"
 
 
 def test_derive_context_derives_nothing_before_answers_exist() -> None:
@@ -144,3 +147,174 @@ def test_recorded_answers_make_a_relative_template_path_absolute(
 )
 def test_recorded_answers_keep_urls_as_given(source: str) -> None:
     assert recorded_answers({"_src_path": source}) == {"_src_path": source}
+
+
+FULL_ANSWERS: dict[str, object] = {
+    "project_name": "Demo",
+    "project_slug": "demo",
+    "python_version": "3.13",
+    "framework": "fastapi",
+    "auth": "jwt",
+    "api_docs": "public",
+    "database": "postgresql",
+    "cache": "redis",
+    "ci": "github",
+    "container_registry": "ghcr",
+    "dependabot": True,
+}
+
+# Every combination of the answers the derived lists depend on.
+FEATURE_ANSWERS = [
+    {
+        **FULL_ANSWERS,
+        "framework": framework,
+        "auth": auth,
+        "api_docs": api_docs,
+        "database": database,
+        "cache": cache,
+        "ci": ci,
+    }
+    for framework, auth, api_docs, database, cache, ci in itertools.product(
+        ("fastapi", "django"),
+        ("jwt", "none"),
+        ("public", "basic", "off"),
+        ("postgresql", "sqlite"),
+        ("redis", "none"),
+        ("github", "none"),
+    )
+]
+PARTIALS = Path(__file__).resolve().parents[2] / "partials"
+
+
+def test_derive_context_returns_every_declared_name_for_complete_answers() -> None:
+    assert set(derive_context(dict(FULL_ANSWERS))) == set(DerivedContext.__annotations__)
+
+
+def test_derive_context_leaves_lists_out_while_their_answers_are_unknown() -> None:
+    derived = derive_context({"framework": "django", "auth": "jwt"})
+    assert "dependencies" not in derived
+    assert "readme_sections" not in derived
+    assert derived.get("is_django") is True
+
+
+def test_requirements_keep_the_rows_whose_flags_are_all_true_in_order() -> None:
+    table = ((("a",), "one", ""), (("a", "b"), "two", "why"), ((), "three", ""))
+    assert requirements(table, {"a": True, "b": False}) == [
+        {"spec": "one", "comment": ""},
+        {"spec": "three", "comment": ""},
+    ]
+
+
+def _specs(answers: dict[str, object], key: str = "dependencies") -> list[str]:
+    derived = derive_context(answers)
+    listed = derived.get("dev_dependencies" if key == "dev" else "dependencies", [])
+    return [requirement["spec"].split(">")[0] for requirement in listed]
+
+
+def test_dependencies_follow_the_framework_database_and_features() -> None:
+    fastapi = _specs(dict(FULL_ANSWERS))
+    assert {"fastapi", "asyncpg", "pyjwt", "redis", "gunicorn"} <= set(fastapi)
+    assert "django" not in fastapi
+    django = _specs({**FULL_ANSWERS, "framework": "django", "database": "sqlite", "cache": "none"})
+    assert {"django", "djangorestframework-simplejwt", "whitenoise"} <= set(django)
+    assert not {"psycopg[binary,pool]", "redis", "fastapi", "asyncpg"} & set(django)
+
+
+def test_dev_dependencies_carry_each_framework_test_plugin() -> None:
+    assert "pytest-asyncio" in _specs(dict(FULL_ANSWERS), "dev")
+    assert "pytest-django" in _specs({**FULL_ANSWERS, "framework": "django"}, "dev")
+
+
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+def test_dependency_lists_name_each_package_once(answers: dict[str, object]) -> None:
+    for key in ("dependencies", "dev"):
+        specs = _specs(answers, key)
+        assert len(specs) == len(set(specs)), specs
+
+
+def test_compose_lists_follow_framework_database_and_cache() -> None:
+    django = derive_context({**FULL_ANSWERS, "framework": "django"})
+    assert django.get("compose_services", []) == ["admin", "db", "redis"]
+    assert django.get("compose_volumes", []) == ["db-data", "redis-data"]
+    fastapi = derive_context({**FULL_ANSWERS, "database": "sqlite", "cache": "none"})
+    assert fastapi.get("compose_services", []) == []
+    assert fastapi.get("compose_volumes", []) == ["app-data"]
+    assert fastapi.get("backing_services", []) == []
+
+
+def test_compose_environment_points_the_app_at_its_services() -> None:
+    variables = derive_context(dict(FULL_ANSWERS)).get("compose_environment", [])
+    values = {variable["name"]: variable["value"] for variable in variables}
+    assert values["DATABASE_URL"].startswith("postgresql+asyncpg://postgres:")
+    assert values["DATABASE_URL"].endswith("@db:5432/demo")
+    assert values["REDIS_URL"] == "redis://redis:6379/0"
+    sqlite = derive_context({**FULL_ANSWERS, "framework": "django", "database": "sqlite"})
+    sqlite_values = {v["name"]: v["value"] for v in sqlite.get("compose_environment", [])}
+    assert sqlite_values["DATABASE_URL"] == "sqlite:////app/data/demo.db"
+    assert "ALLOWED_HOSTS" in sqlite_values
+
+
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+def test_env_settings_list_each_name_once_with_a_section(answers: dict[str, object]) -> None:
+    settings = derive_context(answers).get("env_settings", [])
+    names = [setting["name"] for setting in settings]
+    assert len(names) == len(set(names))
+    assert all(setting["section"] for setting in settings)
+    firsts = [
+        s for i, s in enumerate(settings) if i == 0 or settings[i - 1]["section"] != s["section"]
+    ]
+    assert all(setting["spaced"] for setting in firsts)
+
+
+def test_env_settings_bring_each_feature_with_its_toggle() -> None:
+    def features(answers: dict[str, object]) -> dict[str, set[str]]:
+        grouped: dict[str, set[str]] = {}
+        for setting in derive_context(answers).get("env_settings", []):
+            grouped.setdefault(setting["feature"], set()).add(setting["name"])
+        return grouped
+
+    everything = features({**FULL_ANSWERS, "framework": "django"})
+    assert everything["jwt"] >= {"ACCESS_TOKEN_EXPIRE_MINUTES", "LOGIN_ATTEMPTS_PER_MINUTE"}
+    assert everything["redis"] == {"REDIS_URL"}
+    assert everything["django"] == {"CSRF_TRUSTED_ORIGINS", "APP_ROLE", "ADMIN_URL"}
+    assert everything["postgres"] == {"POSTGRES_PASSWORD"}
+    bare = features(
+        {**FULL_ANSWERS, "auth": "none", "api_docs": "off", "database": "sqlite", "cache": "none"}
+    )
+    # The docs settings stay with the docs off: DOCS_MODE turns them on again later.
+    assert set(bare) == {"core", "docs"}
+    assert bare["docs"] == {"DOCS_MODE", "DOCS_USERNAME", "DOCS_PASSWORD"}
+
+
+def test_env_settings_fill_in_the_answers() -> None:
+    settings = derive_context({**FULL_ANSWERS, "api_docs": "basic", "database": "sqlite"})
+    values = {setting["name"]: setting["value"] for setting in settings.get("env_settings", [])}
+    assert values["DATABASE_URL"] == "sqlite+aiosqlite:///./demo.db"
+    assert values["DOCS_MODE"] == "basic"
+    assert values["ALLOW_SQLITE_IN_PRODUCTION"] == "true"
+
+
+def test_readme_sections_follow_framework_and_toggles() -> None:
+    sections = derive_context(dict(FULL_ANSWERS)).get("readme_sections", [])
+    assert sections[:3] == ["overview-fastapi", "endpoints", "bodies-fastapi"]
+    assert {"accounts", "docs-public", "ci"} <= set(sections)
+    bare = derive_context(
+        {**FULL_ANSWERS, "framework": "django", "auth": "none", "api_docs": "off", "ci": "none"}
+    ).get("readme_sections", [])
+    assert "run-locally-django" in bare
+    assert not {"accounts", "docs-public", "docs-basic", "ci"} & set(bare)
+    assert "docs-off" in bare
+
+
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+def test_every_derived_partial_name_has_its_partial_file(answers: dict[str, object]) -> None:
+    derived = derive_context(answers)
+    wanted = [f"readme/{name}.md" for name in derived.get("readme_sections", [])]
+    wanted += [f"readme/settings/{name}.md" for name in derived.get("readme_setting_groups", [])]
+    for service in derived.get("compose_services", []):
+        wanted += [f"compose/{service}.yaml", f"compose/{service}.override.yaml"]
+    wanted += [f"compose/{service}.prod.yaml" for service in derived.get("backing_services", [])]
+    framework = answers["framework"]
+    wanted += [f"pyproject/ruff-{framework}.toml", f"pyproject/pytest-{framework}.toml"]
+    missing = [name for name in wanted if not (PARTIALS / name).is_file()]
+    assert not missing

@@ -1,8 +1,8 @@
-"""The probes' URLs."""
+"""The probes' URLs, and the API docs' (as DOCS_MODE says: core/docs.py)."""
 
 from django.urls import URLPattern, path
 
-from . import views
+from . import docs, views
 
 # core.middleware.ProbeMiddleware answers these paths itself, ahead of host checks; they are
 # routed here as well so that the OpenAPI schema describes them.
@@ -11,4 +11,4 @@ probe_urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
 ]
 
-urlpatterns: list[URLPattern] = [*probe_urlpatterns]
+urlpatterns: list[URLPattern] = [*probe_urlpatterns, *docs.urlpatterns]

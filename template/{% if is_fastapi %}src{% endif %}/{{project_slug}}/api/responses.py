@@ -7,8 +7,14 @@ exception handlers it cannot see.
 from typing import Any
 
 from fastapi import status
+from pydantic import BaseModel
 
-from ..schemas import ErrorMessage
+
+class ErrorMessage(BaseModel):
+    """The body of every error but validation errors: what went wrong, in one sentence."""
+
+    detail: str
+
 
 type Responses = dict[int | str, dict[str, Any]]
 

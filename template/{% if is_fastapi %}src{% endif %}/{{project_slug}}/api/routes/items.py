@@ -1,6 +1,7 @@
 """The example resource: create, list (paginated), read, update and delete items.
 
-Every route takes the items' owner from `ItemOwnerDep`, so scoping lives in one place.
+Every route takes the items' owner from `ItemOwnerDep`, so scoping lives in one place
+(ownership.py).
 """
 
 from typing import Annotated
@@ -8,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from ... import crud
+from ...ownership import ITEM_OWNER_RESPONSES, ItemOwnerDep
 from ...schemas import ItemCreate, ItemPage, ItemPublic, ItemUpdate
-from ..deps import ITEM_OWNER_RESPONSES, ItemOwnerDep, SessionDep
+from ..deps import SessionDep
 from ..responses import BODY_TOO_LARGE, DATA_ROUTE, Responses
 
 # Item ids and offsets are 32-bit integers in the database: larger values never get there.
