@@ -16,6 +16,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from stackcraft import update as update_module
 from stackcraft.app import app
 from stackcraft.project import project_env
 from stackcraft.pythons import find_python
@@ -30,6 +31,23 @@ README_EDIT = "Our on-call rota lives in the wiki."
 SOURCE_EDIT = "# Ours: keep the app factory call last."
 # Never compared with a fresh render: fresh secrets on every render.
 _UNCOMPARED = {".env"}
+
+
+@pytest.fixture(autouse=True)
+def no_lock_task(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep Copier's update from running the template's `uv lock` task, except in the slow
+    test that installs the result: the projects here are rendered without a lock (the
+    task would resolve every dependency three times per update, most of a test's time),
+    and a fresh render to compare with has none either.
+    """
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    real = update_module._copier_update  # pyright: ignore[reportPrivateUsage]
+
+    def without_tasks(*args: Any, **kwargs: Any) -> None:
+        real(*args, **{**kwargs, "run_tasks": False})
+
+    monkeypatch.setattr(update_module, "_copier_update", without_tasks)
 
 
 def _render(dest: Path, template: Path, data: dict[str, object]) -> Path:
@@ -296,7 +314,7 @@ def _one_line_error(output: str) -> str:
         pytest.param(
             {"ci": "none"},
             ["add", "dependabot=true"],
-            "dependabot 'True' does not apply to this project",
+            "dependabot 'true' does not apply to this project",
             id="not-applicable",
         ),
         pytest.param({}, ["add", "cache"], "'cache' is not KEY=VALUE", id="not-key-value"),
