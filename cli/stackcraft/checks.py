@@ -117,7 +117,7 @@ def ruff_problems(project: Path) -> list[str]:
     for args in (("check", "--output-format=concise"), ("format", "--check")):
         # Our own fixed command line: the ruff of this environment, on the project.
         done = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "ruff", *args, "--no-cache", "--quiet", "."],
+            [*_ruff(), *args, "--no-cache", "--quiet", "."],
             cwd=project,
             capture_output=True,
             text=True,
@@ -128,6 +128,14 @@ def ruff_problems(project: Path) -> list[str]:
             first = (done.stdout or done.stderr).strip().splitlines()
             problems.append(f"ruff {args[0]}: {first[0] if first else done.returncode}")
     return problems
+
+
+@functools.cache
+def _ruff() -> tuple[str, ...]:
+    """This environment's ruff: its binary beside the interpreter (no Python start-up per
+    call, which the render tier pays twice a variant), else `python -m ruff`."""
+    binary = Path(sys.executable).with_name("ruff")
+    return (str(binary),) if binary.is_file() else (sys.executable, "-m", "ruff")
 
 
 def _target_python(project: Path) -> str | None:
