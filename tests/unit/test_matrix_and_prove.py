@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from plumbum import local
 from typer.testing import CliRunner
 
 from stackcraft.app import app
+from stackcraft.prove import _copier_without_git  # pyright: ignore[reportPrivateUsage]
+from stackcraft.render import render_new
 from stackcraft.template import Template
 from stackcraft.variants import enumerate_full, enumerate_pairwise, pairs_of
 from tests.conftest import make_template
@@ -98,3 +101,22 @@ def test_prove_names_the_variant_that_fails_and_its_first_error(
     assert verdicts["defaults"] == (True, "")
     assert verdicts["broken"][0] is False
     assert verdicts["broken"][1].startswith("settings.yaml: does not parse")
+
+
+def test_the_render_tier_renders_the_same_files_with_git_hidden(tmp_path: Path) -> None:
+    # prove's render tier hides git from Copier (no per-file git calls); nothing else changes.
+    template = Template.load()
+    path_before = local.env.get("PATH")
+    render_new(tmp_path / "plain", template=template, data={}, defaults=True, run_tasks=False)
+    with _copier_without_git():
+        render_new(tmp_path / "hidden", template=template, data={}, defaults=True, run_tasks=False)
+    assert local.env.get("PATH") == path_before
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in root.rglob("*")
+            if p.is_file() and p.name not in {".env", ".copier-answers.yml"}
+        }
+
+    assert files(tmp_path / "plain") == files(tmp_path / "hidden")
