@@ -333,7 +333,7 @@ def add(
     """Turn features on (or change answers) through Copier's update; exit 1 on conflicts."""
     result = _run(lambda: change_answers(project, add=answers, dry_run=dry_run))
     report.show_toggle(result)
-    if result.update.applied and result.update.conflicts:
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -350,7 +350,7 @@ def remove(
     """Turn features off (none, off or false) through Copier's update; exit 1 on conflicts."""
     result = _run(lambda: change_answers(project, remove=keys, dry_run=dry_run))
     report.show_toggle(result)
-    if result.update.applied and result.update.conflicts:
+    if result.failed:
         raise typer.Exit(1)
 
 

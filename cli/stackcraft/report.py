@@ -16,7 +16,7 @@ from stackcraft.render import RenderResult
 from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
 from stackcraft.toggle import ToggleResult
-from stackcraft.update import UpdateResult
+from stackcraft.update import UpdatePlan, UpdateResult
 from stackcraft.validators import Outcome, ValidationReport
 from stackcraft.variants import PresetCatalogue, Variant, as_data_flags
 
@@ -141,17 +141,7 @@ def show_update(result: UpdateResult) -> None:
     if plan.empty:
         console.print("[green]already up to date[/green]: the template changed nothing here")
         return
-    table = Table(title="what the template changed", header_style="bold")
-    table.add_column("change")
-    table.add_column("file", overflow="fold")
-    for label, names in (
-        ("added", plan.added),
-        ("removed", plan.removed),
-        ("modified", plan.modified),
-    ):
-        for name in names:
-            table.add_row(label, name)
-    console.print(table)
+    console.print(_plan_table(plan, "what the template changed"))
     if result.dry_run:
         console.print(f"dry run: {len(result.changed)} file(s) would change; nothing was written")
         if result.conflicts:
@@ -282,7 +272,18 @@ def show_toggle(result: ToggleResult) -> None:
         before = "(not asked)" if change.before is None else f"'{change.before}'"
         after = "(not asked)" if change.after is None else f"'{change.after}'"
         console.print(f"  {change.key}: {before} -> {after}")
-    table = Table(title="what the new answers change", header_style="bold")
+    console.print(_plan_table(plan, "what the new answers change"))
+    _show_toggle_outcome(update)
+    if result.lock_problem:
+        console.print(
+            f"[red]{escape(result.lock_problem)}[/red] (`uv lock` could not run: offline?): "
+            "run `uv lock` in the project before committing"
+        )
+
+
+def _plan_table(plan: UpdatePlan, title: str) -> Table:
+    """The files an update adds, removes and modifies, one row each."""
+    table = Table(title=title, header_style="bold")
     table.add_column("change")
     table.add_column("file", overflow="fold")
     for label, names in (
@@ -292,8 +293,7 @@ def show_toggle(result: ToggleResult) -> None:
     ):
         for name in names:
             table.add_row(label, name)
-    console.print(table)
-    _show_toggle_outcome(update)
+    return table
 
 
 def _show_toggle_outcome(update: UpdateResult) -> None:

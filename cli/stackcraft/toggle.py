@@ -39,6 +39,7 @@ from stackcraft.update import (
     template_at,
     template_source,
 )
+from stackcraft.validators.lock import lock_problem
 
 __all__ = ["AnswerChange", "ToggleResult", "change_answers", "off_value"]
 
@@ -61,11 +62,17 @@ class ToggleResult:
 
     changes: tuple[AnswerChange, ...]
     update: UpdateResult
+    lock_problem: str = ""
 
     @property
     def empty(self) -> bool:
         """True when the project already has every answer asked for."""
         return not self.changes
+
+    @property
+    def failed(self) -> bool:
+        """True when conflicts are left, or the template's `uv lock` task left a stale lock."""
+        return bool(self.update.applied and self.update.conflicts) or bool(self.lock_problem)
 
 
 def off_value(question: Question) -> object:
@@ -129,7 +136,10 @@ def change_answers(
         nothing = UpdateResult(plan=plan, applied=False, changed=(), conflicts=(), dry_run=dry_run)
         return ToggleResult(changes=(), update=nothing)
     result = apply_answers(project, answers, source, vcs_ref=ref, after=after, dry_run=dry_run)
-    return ToggleResult(changes=changes, update=result)
+    # Offline, the template's `uv lock` task fails quietly and keeps the old lock, which
+    # `uv sync --locked` (Dockerfile, CI) then refuses: say so here, not at build time.
+    stale = lock_problem(project) if result.applied else ""
+    return ToggleResult(changes=changes, update=result, lock_problem=stale)
 
 
 def _additions(

@@ -96,6 +96,21 @@ def test_validate_fails_a_project_whose_dockerfile_needs_a_missing_lock(project:
     assert "uv lock" in result["detail"]
 
 
+def test_validate_fails_a_lock_that_predates_a_dependency_change(project: Path) -> None:
+    # What `stackcraft add cache=redis` leaves when its `uv lock` task cannot reach the
+    # index: pyproject.toml asks for redis, uv.lock still locks the answers before.
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(
+        text.replace("dependencies = [\n", 'dependencies = [\n    "httpx-sse>=0.4",\n', 1)
+    )
+    code, report = _validate(project, "lock")
+    assert code == 1
+    [result] = report["results"]
+    assert "uv.lock is stale: it lacks httpx-sse" in result["detail"]
+    assert "run `uv lock`" in result["detail"]
+
+
 def test_validate_passes_the_lock_check_on_a_locked_project(project: Path) -> None:
     code, report = _validate(project, "lock")
     assert code == 0, report

@@ -408,3 +408,24 @@ def test_cache_added_then_removed_still_validates_and_passes_its_tests(
     assert not (project / "src" / SLUG / "core" / "redis.py").exists()
     assert README_EDIT in readme.read_text()
     _checked(project, python)
+
+
+def test_add_whose_lock_task_did_not_run_exits_1_naming_the_stale_lock(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    # The autouse fixture keeps the `uv lock` task from running, as a failed (offline)
+    # task would: pyproject.toml gains redis, uv.lock does not.
+    project = tmp_path / "svc"
+    render_new(
+        project, template=Template.load(template_snapshot), data={"cache": "none"}, defaults=True
+    )
+    if not (project / "uv.lock").is_file():
+        pytest.skip("uv lock failed at render time (no package index reachable?)")
+    git(project, "init", "-q")
+    commit_all(project, "generated")
+
+    result = runner.invoke(app, ["add", "cache=redis", "--project", str(project)], env=WIDE)
+
+    assert result.exit_code == 1, result.output
+    assert "uv.lock is stale: it lacks redis" in " ".join(result.output.split())
+    assert "run `uv lock`" in " ".join(result.output.split())
