@@ -33,6 +33,9 @@ __all__ = [
     "Requirement",
     "StackcraftFilters",
     "backing_services",
+    "bucket_name",
+    "ci_environment",
+    "ci_services",
     "compose_environment",
     "compose_services",
     "compose_volumes",
@@ -61,29 +64,40 @@ EMAIL_PATTERN: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # named after one would shadow it.
 RESERVED_NAMES: Final = frozenset(
     {
+        "aioboto3",
         "aiosqlite",
         "alembic",
         "app",
         "argon2",
         "asyncpg",
+        "boto3",
+        "botocore",
         "celery",
         "config",
         "django",
         "fastapi",
+        "geoalchemy2",
         "gunicorn",
         "httpx",
         "jwt",
+        "kombu",
         "migrations",
+        "opentelemetry",
         "orjson",
+        "prometheus_client",
         "pydantic",
         "pydantic_settings",
         "pytest",
         "redis",
         "rest_framework",
+        "sentry_sdk",
+        "shapely",
         "site",
         "sqlalchemy",
         "src",
+        "sse_starlette",
         "starlette",
+        "storages",
         "tests",
         "uvicorn",
         "uvloop",
@@ -265,7 +279,8 @@ class EnvSetting(TypedDict):
 
     Settings come grouped: `section` is the `# --- heading` they appear under, `feature`
     the toggle that brings them (`core` for those every project has), and `spaced` says
-    that a blank line comes before the setting.
+    that a blank line comes before the setting. A `commented` setting is written as a
+    comment (`# NAME=value`): its default is free text that no .env quoting keeps exactly.
     """
 
     name: str
@@ -274,6 +289,7 @@ class EnvSetting(TypedDict):
     section: str
     feature: str
     spaced: bool
+    commented: bool
 
 
 class ComposeVariable(TypedDict):
@@ -307,9 +323,28 @@ class DerivedContext(TypedDict, total=False):
     use_postgres: bool
     use_redis: bool
     redis_login_limit: bool
+    # platform (issue 10: services; issue 11: observability)
+    use_replica: bool
+    use_spatial: bool
+    use_celery: bool
+    broker_redis: bool
+    broker_rabbitmq: bool
+    redis_service: bool
+    use_sse: bool
+    use_s3: bool
+    use_cdn: bool
+    use_cloudfront: bool
+    use_metrics: bool
+    use_tracing: bool
+    # the Celery worker serves task metrics (both frameworks; Django's test file is named on it)
+    use_worker_metrics: bool
+    use_sentry: bool
     use_github: bool
     use_dependabot: bool
     registry_host: str
+    bucket_name: str
+    django_feature_apps: list[str]
+    django_asgi_middleware: list[str]
     python_image: str
     ruff_target: str
     # what shared files loop over
@@ -317,6 +352,8 @@ class DerivedContext(TypedDict, total=False):
     compose_services: list[str]
     compose_volumes: list[str]
     compose_environment: list[ComposeVariable]
+    ci_services: list[str]
+    ci_environment: list[ComposeVariable]
     dependencies: list[Requirement]
     dev_dependencies: list[Requirement]
     env_settings: list[EnvSetting]
@@ -345,6 +382,17 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
     if "auth" in answers and "cache" in answers:
         # The login limiter's shared store: files for jwt with Redis exist on this one name.
         derived["redis_login_limit"] = answers["auth"] == "jwt" and answers["cache"] == "redis"
+    derived.update(_platform_flags(answers))
+    if derived.get("is_django") and derived.get("use_spatial"):
+        # GeoDjango's backends: dj-database-url maps these schemes to them.
+        derived["postgres_scheme"] = "postgis"
+        derived["sqlite_scheme"] = "spatialite"
+    if "is_django" in derived and "project_slug" in answers:
+        slug = str(answers["project_slug"])
+        apps = django_feature_apps(derived, slug) if derived["is_django"] else []
+        derived["django_feature_apps"] = apps
+        wrappers = django_asgi_middleware(derived) if derived["is_django"] else []
+        derived["django_asgi_middleware"] = wrappers
     if "ci" in answers:
         derived["use_github"] = answers["ci"] == "github"
         derived["use_dependabot"] = derived["use_github"] and bool(answers.get("dependabot"))
@@ -355,7 +403,7 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         derived["python_image"] = f"python:{version}-slim"
         derived["ruff_target"] = "py" + version.replace(".", "")
     flags = _flags(derived)
-    if flags.keys() >= {"use_postgres", "use_redis"}:
+    if flags.keys() >= {"use_postgres", "redis_service", "broker_rabbitmq"}:
         derived["backing_services"] = backing_services(flags)
     if flags.keys() >= _FEATURE_FLAGS:
         derived["dependencies"] = requirements(_DEPENDENCIES, flags)
@@ -366,15 +414,22 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
     if flags.keys() >= _FEATURE_FLAGS and "project_slug" in answers:
         slug = str(answers["project_slug"])
         sqlite_scheme = derived.get("sqlite_scheme", "")
+        derived["bucket_name"] = bucket_name(slug)
         derived["compose_environment"] = compose_environment(
             flags,
             slug,
             postgres_scheme=derived.get("postgres_scheme", ""),
             sqlite_scheme=sqlite_scheme,
+            bucket=derived["bucket_name"],
+        )
+        derived["ci_services"] = ci_services(flags)
+        derived["ci_environment"] = ci_environment(
+            flags, postgres_scheme=derived.get("postgres_scheme", "")
         )
         derived["env_settings"] = env_settings(
             flags,
             slug,
+            title=str(answers.get("project_name", "")),
             api_docs=str(answers["api_docs"]),
             admin_path=derived.get("admin_path", ""),
             sqlite_scheme=sqlite_scheme,
@@ -382,6 +437,69 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
     if flags.keys() >= _FEATURE_FLAGS | {"use_github"}:
         derived["readme_sections"] = readme_sections(flags)
     return derived
+
+
+def django_feature_apps(flags: Mapping[str, object], slug: str) -> list[str]:
+    """Return the Django apps the optional services add to INSTALLED_APPS, in order."""
+    wanted = (
+        ("django.contrib.gis", "use_spatial"),
+        (f"{slug}.geo", "use_spatial"),
+        (f"{slug}.events", "use_sse"),
+        (f"{slug}.attachments", "use_s3"),
+        (f"{slug}.jobs", "use_celery"),
+    )
+    return [app for app, flag in wanted if flags.get(flag)]
+
+
+def django_asgi_middleware(flags: Mapping[str, object]) -> list[str]:
+    """Return the ASGI wrappers of the Django app (modules under the package), innermost first.
+
+    The server span (tracing) wraps the metrics' measuring, so their records carry its ids.
+    """
+    wanted = (
+        ("core.metrics.instrument", "use_metrics"),
+        ("core.tracing.instrument", "use_tracing"),
+    )
+    return [path for path, flag in wanted if flags.get(flag)]
+
+
+def _platform_flags(answers: Mapping[str, Any]) -> DerivedContext:
+    """The platform services' booleans, each once the answers it depends on are known.
+
+    A question copier skips (its `when` is false) is off, whatever default it carries.
+    """
+    flags = DerivedContext()
+    if "database" in answers:
+        postgres = answers["database"] == "postgresql"
+        flags["use_replica"] = postgres and answers.get("read_replica") is True
+        flags["use_spatial"] = postgres and answers.get("spatial") is True
+    if "task_queue" in answers:
+        celery = flags["use_celery"] = answers["task_queue"] == "celery"
+        flags["broker_redis"] = celery and answers.get("broker", "redis") == "redis"
+        flags["broker_rabbitmq"] = celery and answers.get("broker") == "rabbitmq"
+        if "cache" in answers:
+            # Compose runs Redis for the cache, the broker, or both (databases 0 and 1).
+            flags["redis_service"] = answers["cache"] == "redis" or flags["broker_redis"]
+    if "cache" in answers:
+        flags["use_sse"] = answers["cache"] == "redis" and answers.get("realtime") == "sse"
+    if "object_storage" in answers:
+        s3 = flags["use_s3"] = answers["object_storage"] == "s3"
+        cdn = answers.get("cdn", "none") if s3 else "none"
+        flags["use_cdn"] = cdn != "none"
+        flags["use_cloudfront"] = cdn == "cloudfront"
+    if "observability" in answers:
+        flags["use_metrics"] = answers["observability"] in {"metrics", "full"}
+        flags["use_tracing"] = answers["observability"] == "full"
+        if "task_queue" in answers:
+            flags["use_worker_metrics"] = flags["use_metrics"] and flags.get("use_celery", False)
+    if "error_tracking" in answers:
+        flags["use_sentry"] = answers["error_tracking"] == "sentry"
+    return flags
+
+
+def bucket_name(slug: str) -> str:
+    """Return the default S3 bucket of a project: its slug, as S3 allows (no underscores)."""
+    return slug.replace("_", "-")
 
 
 def _framework_context(framework: str, slug: object) -> DerivedContext:
@@ -419,6 +537,19 @@ _FEATURE_FLAGS: Final = frozenset(
         "docs_basic",
         "use_postgres",
         "use_redis",
+        "use_replica",
+        "use_spatial",
+        "use_celery",
+        "broker_redis",
+        "broker_rabbitmq",
+        "redis_service",
+        "use_sse",
+        "use_s3",
+        "use_cdn",
+        "use_cloudfront",
+        "use_metrics",
+        "use_tracing",
+        "use_sentry",
     }
 )
 
@@ -439,6 +570,11 @@ _DEPENDENCIES: Final[tuple[_Dependency, ...]] = (
     (("is_fastapi", "use_jwt"), "pyjwt>=2.15", ""),
     (("is_fastapi", "use_postgres"), "asyncpg>=0.32", ""),
     (("is_django", "use_jwt"), _ARGON2, ""),
+    (
+        ("is_django",),
+        "asgiref>=3.13",
+        "Django's async bridge; 3.13 lends a request a pooled thread (see core/asgi.py).",
+    ),
     (("is_django",), "dj-database-url>=3.1", ""),
     (("is_django",), "django>=6.1", ""),
     (("is_django",), "django-cors-headers>=4.9", ""),
@@ -458,10 +594,93 @@ _DEPENDENCIES: Final[tuple[_Dependency, ...]] = (
     ),
     (("is_django",), "whitenoise>=6.12", ""),
     (("use_redis",), "redis>=8.1", ""),
+    # platform services (issue 10)
+    (
+        ("broker_redis",),
+        "celery[redis]>=5.7",
+        "Celery's worker and beat; the redis extra brings its Redis transport.",
+    ),
+    (
+        ("broker_rabbitmq",),
+        "celery>=5.7",
+        "Celery's worker and beat; RabbitMQ is spoken through kombu's py-amqp transport.",
+    ),
+    (("is_fastapi", "use_sse"), "sse-starlette>=3.7", ""),
+    (("is_fastapi", "use_s3"), "aioboto3>=15.5", ""),
+    (
+        ("is_fastapi", "use_s3"),
+        "python-multipart>=0.0.20",
+        "Parses the upload form of the local-disk storage (no S3_BUCKET).",
+    ),
+    (("is_django", "use_s3"), "django-storages[s3]>=1.14.6", ""),
+    (
+        ("use_cloudfront",),
+        "cryptography>=46",
+        "RSA signatures for CloudFront signed URLs of private files.",
+    ),
+    (("is_fastapi", "use_spatial"), "geoalchemy2>=0.18", ""),
+    (("is_fastapi", "use_sentry"), "sentry-sdk[fastapi]>=2.40", ""),
+    (("is_django", "use_sentry"), "sentry-sdk[django]>=2.40", ""),
+    # observability (issue 11): core/metrics.py, core/tracing.py
+    (
+        ("is_django", "use_metrics"),
+        "prometheus-client>=0.26",
+        "GET /metrics; its multiprocess mode sums gunicorn's workers.",
+    ),
+    (("is_django", "use_tracing"), "opentelemetry-sdk>=1.45", ""),
+    (("is_django", "use_tracing"), "opentelemetry-exporter-otlp-proto-http>=1.45", ""),
+    (
+        ("is_django", "use_tracing"),
+        "opentelemetry-instrumentation-asgi>=0.66b1",
+        "The server spans: on the event loop, where Django's instrumentation would use a thread.",
+    ),
+    (("is_django", "use_tracing"), "opentelemetry-instrumentation-sqlite3>=0.66b1", ""),
+    (("is_django", "use_tracing"), "opentelemetry-instrumentation-urllib>=0.66b1", ""),
+    (
+        ("is_django", "use_tracing", "use_postgres"),
+        "opentelemetry-instrumentation-psycopg>=0.66b1",
+        "",
+    ),
+    (("is_django", "use_tracing", "use_redis"), "opentelemetry-instrumentation-redis>=0.66b1", ""),
+    (
+        ("is_django", "use_tracing", "use_celery"),
+        "opentelemetry-instrumentation-celery>=0.66b1",
+        "",
+    ),
     (("is_fastapi",), "fastapi>=0.165", ""),
     ((), "gunicorn>=27", ""),
+    # observability (issue 11)
+    (("is_fastapi", "use_metrics"), "prometheus-client>=0.26", ""),
+    (("is_fastapi", "use_tracing"), "opentelemetry-sdk>=1.45", ""),
+    (
+        ("is_fastapi", "use_tracing"),
+        "opentelemetry-exporter-otlp-proto-http>=1.45",
+        "Spans leave over OTLP/HTTP (protobuf), which Alloy, Tempo and Grafana Cloud receive.",
+    ),
+    (
+        ("is_fastapi", "use_tracing"),
+        "opentelemetry-instrumentation-asgi>=0.66b0",
+        "The server span of each request (core/tracing.py names it after the route).",
+    ),
+    (("is_fastapi", "use_tracing"), "opentelemetry-instrumentation-httpx>=0.66b0", ""),
+    (("is_fastapi", "use_tracing"), "opentelemetry-instrumentation-sqlalchemy>=0.66b0", ""),
+    (
+        ("is_fastapi", "use_tracing", "use_redis"),
+        "opentelemetry-instrumentation-redis>=0.66b0",
+        "",
+    ),
+    (
+        ("is_fastapi", "use_tracing", "use_celery"),
+        "opentelemetry-instrumentation-celery>=0.66b0",
+        "",
+    ),
     ((), "pydantic-settings>=2.16", ""),
-    (("is_fastapi",), "sqlalchemy[asyncio]>=2.1.9", ""),
+    (("is_fastapi",), "sqlalchemy[asyncio]>=2.0.44", ""),
+    (
+        ("is_fastapi", "use_tracing"),
+        "sqlalchemy<2.1",
+        "OpenTelemetry's SQLAlchemy instrumentation does nothing on 2.1 (no database spans).",
+    ),
     (
         (),
         "uvicorn[standard]>=0.54",
@@ -486,7 +705,18 @@ _DEV_DEPENDENCIES: Final[tuple[_Dependency, ...]] = (
     ((), "pyright>=1.1.414", ""),
     ((), "pytest>=9.2", ""),
     (("is_fastapi",), "pytest-asyncio>=1.5", ""),
+    (("use_celery",), "celery-types>=0.26", "Type stubs of Celery and kombu."),
+    (
+        ("is_fastapi", "use_s3"),
+        "types-aioboto3[s3]>=15.5",
+        "Type stubs of aioboto3's S3 client.",
+    ),
     (("is_django",), "pytest-django>=4.14", ""),
+    (
+        ("is_django", "use_s3"),
+        "boto3-stubs[s3]>=1.40",
+        "Type stubs of boto3's S3 client, which django-storages hands out.",
+    ),
     ((), "ruff>=0.17", ""),
 )
 
@@ -501,29 +731,52 @@ def requirements(table: tuple[_Dependency, ...], flags: Mapping[str, bool]) -> l
 
 
 def backing_services(flags: Mapping[str, bool]) -> list[str]:
-    """Return the compose services the web processes wait for until they are healthy."""
-    wanted = (("db", flags["use_postgres"]), ("redis", flags["use_redis"]))
-    return [name for name, on in wanted if on]
-
-
-def compose_services(flags: Mapping[str, bool]) -> list[str]:
-    """Return the compose.yaml services besides migrate and app, each a partials/compose/ file."""
+    """Return the compose services the app's processes wait for until they are healthy."""
     wanted = (
-        ("admin", flags["is_django"]),
         ("db", flags["use_postgres"]),
-        ("redis", flags["use_redis"]),
+        ("redis", flags["redis_service"]),
+        ("rabbitmq", flags["broker_rabbitmq"]),
     )
     return [name for name, on in wanted if on]
 
 
+def compose_services(flags: Mapping[str, bool]) -> list[str]:
+    """Return the compose.yaml services besides migrate and app, each a partials/compose/ file.
+
+    Every name has its `<name>.yaml`, `<name>.override.yaml` (development) and
+    `<name>.prod.yaml` (production) partial; one partial may hold a feature's few services
+    (celery: worker and beat; s3: the storage and the job that creates its bucket).
+    """
+    wanted = (
+        ("admin", flags["is_django"]),
+        ("db", flags["use_postgres"]),
+        ("redis", flags["redis_service"]),
+        ("rabbitmq", flags["broker_rabbitmq"]),
+        ("s3", flags["use_s3"]),
+        ("celery", flags["use_celery"]),
+    )
+    return [name for name, on in wanted if on] + _observability_services(flags)
+
+
 def compose_volumes(flags: Mapping[str, bool]) -> list[str]:
-    """Return the named volumes compose.yaml declares: the database's, or the SQLite file's."""
-    volumes = ["db-data" if flags["use_postgres"] else "app-data"]
-    return volumes + (["redis-data"] if flags["use_redis"] else [])
+    """Return the named volumes compose.yaml declares, one per stateful service."""
+    wanted = (
+        ("db-data", flags["use_postgres"]),
+        ("app-data", not flags["use_postgres"]),
+        ("redis-data", flags["redis_service"]),
+        ("rabbitmq-data", flags["broker_rabbitmq"]),
+        ("s3-data", flags["use_s3"]),
+    )
+    return [name for name, on in wanted if on] + _observability_volumes(flags)
 
 
 def compose_environment(
-    flags: Mapping[str, bool], slug: str, *, postgres_scheme: str, sqlite_scheme: str
+    flags: Mapping[str, bool],
+    slug: str,
+    *,
+    postgres_scheme: str,
+    sqlite_scheme: str,
+    bucket: str,
 ) -> list[ComposeVariable]:
     """Return the variables compose.yaml sets on every process of the app's image."""
     variables = [ComposeVariable(name="ENVIRONMENT", value="production", comment="")]
@@ -540,6 +793,7 @@ def compose_environment(
         variables.append(
             ComposeVariable(name="REDIS_URL", value="redis://redis:6379/0", comment="")
         )
+    variables += _platform_environment(flags, bucket=bucket)
     if flags["use_postgres"]:
         variables.append(
             ComposeVariable(
@@ -555,11 +809,90 @@ def compose_environment(
                 name="DATABASE_URL", value=f"{sqlite_scheme}:////app/data/{slug}.db", comment=""
             )
         )
+    return variables + _observability_environment(flags)
+
+
+def ci_services(flags: Mapping[str, bool]) -> list[str]:
+    """Return the service containers of CI's test job, each a partials/ci/ file."""
+    wanted = (
+        ("postgres", flags["use_postgres"]),
+        ("redis", flags["redis_service"]),
+        ("rabbitmq", flags["broker_rabbitmq"]),
+    )
+    return [name for name, on in wanted if on]
+
+
+def ci_environment(flags: Mapping[str, bool], *, postgres_scheme: str) -> list[ComposeVariable]:
+    """Return the variables that point CI's tests at its service containers.
+
+    The tests run against the embedded defaults unless these are set, so each real service
+    the project uses is tested in CI.
+    """
+    wanted = (
+        (
+            "DATABASE_URL",
+            f"{postgres_scheme}://postgres:postgres@localhost:5432/test",
+            flags["use_postgres"],
+        ),
+        ("REDIS_URL", "redis://localhost:6379/0", flags["use_redis"]),
+        ("CELERY_BROKER_URL", "redis://localhost:6379/1", flags["broker_redis"]),
+        ("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672//", flags["broker_rabbitmq"]),
+        ("S3_ENDPOINT_URL", "http://127.0.0.1:5000", flags["use_s3"]),
+        ("S3_BUCKET", "test-bucket", flags["use_s3"]),
+        ("S3_ACCESS_KEY_ID", "test", flags["use_s3"]),
+        ("S3_SECRET_ACCESS_KEY", "test", flags["use_s3"]),
+    )
+    return [ComposeVariable(name=name, value=value, comment="") for name, value, on in wanted if on]
+
+
+def _platform_environment(flags: Mapping[str, bool], *, bucket: str) -> list[ComposeVariable]:
+    """The variables that point the app's processes at compose's platform services."""
+    variables: list[ComposeVariable] = []
+    if flags["broker_redis"]:
+        variables.append(
+            ComposeVariable(
+                name="CELERY_BROKER_URL",
+                value="redis://redis:6379/1",
+                comment="Celery's queue in its own Redis database, apart from the cache's.",
+            )
+        )
+    if flags["broker_rabbitmq"]:
+        variables.append(
+            ComposeVariable(
+                name="CELERY_BROKER_URL",
+                value="amqp://app:${RABBITMQ_PASSWORD:-}@rabbitmq:5672//",
+                comment="The generated password is URL-safe; the trailing / is the default vhost.",
+            )
+        )
+    if flags["use_celery"] and flags["redis_service"]:
+        variables.append(
+            ComposeVariable(name="CELERY_RESULT_BACKEND", value="redis://redis:6379/2", comment="")
+        )
+    if flags["use_s3"]:
+        variables += [
+            ComposeVariable(
+                name="S3_ENDPOINT_URL",
+                value="http://s3:8333",
+                comment="compose's storage; the keys come from .env.",
+            ),
+            ComposeVariable(
+                name="S3_PUBLIC_ENDPOINT_URL",
+                value="${S3_PUBLIC_ENDPOINT_URL:-http://localhost:8333}",
+                comment="Where browsers reach it: presigned URLs are signed for this host.",
+            ),
+            ComposeVariable(name="S3_BUCKET", value=f"${{S3_BUCKET:-{bucket}}}", comment=""),
+        ]
     return variables
 
 
 def env_settings(
-    flags: Mapping[str, bool], slug: str, *, api_docs: str, admin_path: str, sqlite_scheme: str
+    flags: Mapping[str, bool],
+    slug: str,
+    *,
+    title: str,
+    api_docs: str,
+    admin_path: str,
+    sqlite_scheme: str,
 ) -> list[EnvSetting]:
     """Return every setting .env.example lists, in its order, with its comment and default.
 
@@ -629,6 +962,14 @@ def env_settings(
             feature="jwt",
         )
         env.add("LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR", "100", feature="jwt")
+        if django:
+            env.add(
+                "USER_CACHE_SECONDS",
+                "5",
+                "How long a token's account (active or not) is cached between requests; a change\n"
+                "through the ORM applies at once, any other within this. 0 = read it every time.",
+                feature="jwt",
+            )
     # DOCS_MODE exists in every project (default: the api_docs answer), so docs turned
     # off at generation can be turned on later without touching the code.
     env.add(
@@ -683,6 +1024,13 @@ def env_settings(
             feature="django",
         )
     env.add(
+        "APP_TITLE",
+        title,
+        "The API's title in its docs (OpenAPI); the default is the project's name. The\n"
+        "description there is pyproject.toml's, read from the installed package's metadata.",
+        commented=True,
+    )
+    env.add(
         "CORS_ORIGINS",
         "",
         "Comma-separated browser origins allowed by CORS, e.g. https://app.example.com;"
@@ -699,6 +1047,8 @@ def env_settings(
         "json (one object per line: time, level, logger, message, request_id) or text; the\n"
         "default is text when ENVIRONMENT=local and json elsewhere.",
     )
+
+    _platform_settings(env, flags, bucket=bucket_name(slug))
 
     env.section("the production server (gunicorn.conf.py)")
     env.add("PORT", "8000", "Port gunicorn listens on, on all interfaces.")
@@ -731,6 +1081,14 @@ def env_settings(
             feature="postgres",
         )
         env.paragraph()
+    if flags["broker_rabbitmq"]:
+        env.add(
+            "RABBITMQ_PASSWORD",
+            "changethis",
+            "Password of RabbitMQ's user app; compose builds CELERY_BROKER_URL from it.",
+            feature="celery",
+        )
+        env.paragraph()
     env.add(
         "PROXY_SUBNET",
         "172.28.250.0/24",
@@ -738,7 +1096,286 @@ def env_settings(
         "processes trust for forwarded headers; change both when the range is taken on the host.",
     )
     env.add("PROXY_ADDRESS", "172.28.250.10")
+    _observability_settings(env, flags, slug)
     return env.settings
+
+
+def _platform_settings(env: _EnvList, flags: Mapping[str, bool], *, bucket: str) -> None:
+    """Add the settings of the platform services the project has (issue 10), in order."""
+    if flags["use_replica"]:
+        env.add(
+            "DATABASE_REPLICA_URL",
+            "",
+            "A read replica of DATABASE_URL: the list endpoints read from it; writes, and reads\n"
+            "after a write in the same request, stay on the primary. Empty = all on the primary.",
+            feature="replica",
+        )
+    if flags["use_celery"]:
+        env.add(
+            "CELERY_BROKER_URL",
+            "",
+            "Where Celery's tasks travel: redis://host:6379/1 or amqp://user:password@host:5672//.\n"
+            "Empty = tasks run at once inside the web process (no worker needed, nothing queued).",
+            feature="celery",
+        )
+        env.add(
+            "CELERY_RESULT_BACKEND",
+            "",
+            "Where task results are kept (redis://host:6379/2); empty = not kept. Job status\n"
+            "lives in the database either way.",
+            feature="celery",
+        )
+        env.add(
+            "CELERY_TASK_TIME_LIMIT",
+            "300",
+            "Seconds a task may run before its worker process is replaced; the soft limit\n"
+            "raises inside the task first, so it can clean up.",
+            feature="celery",
+        )
+        env.add("CELERY_TASK_SOFT_TIME_LIMIT", "270", feature="celery")
+        env.add(
+            "CELERY_WORKER_CONCURRENCY",
+            "",
+            "Tasks one worker runs at once; empty = one per CPU.",
+            feature="celery",
+        )
+        env.add(
+            "JOB_RETENTION_DAYS",
+            "7",
+            "Finished jobs older than this are deleted by beat's daily purge.",
+            feature="celery",
+        )
+    if flags["use_sse"]:
+        env.add(
+            "EVENTS_HEARTBEAT_SECONDS",
+            "15",
+            "GET /events sends a comment this often, so proxies keep the stream open.",
+            feature="sse",
+        )
+        env.add(
+            "EVENTS_STREAM_LENGTH",
+            "1000",
+            "Events kept per user in Redis for clients that reconnect with Last-Event-ID.",
+            feature="sse",
+        )
+    if flags["use_s3"]:
+        env.add(
+            "S3_BUCKET",
+            "",
+            "The bucket attachments go to; empty = files on local disk under MEDIA_ROOT (one\n"
+            f"instance only). compose.yaml sets its own storage's bucket ({bucket}).",
+            feature="s3",
+        )
+        env.add(
+            "S3_ENDPOINT_URL",
+            "",
+            "S3-compatible endpoint (http://host:8333); empty = AWS S3 in S3_REGION.",
+            feature="s3",
+        )
+        env.add(
+            "S3_PUBLIC_ENDPOINT_URL",
+            "",
+            "The endpoint as clients reach it, which presigned URLs are signed for; empty =\n"
+            "S3_ENDPOINT_URL.",
+            feature="s3",
+        )
+        env.add("S3_REGION", "us-east-1", feature="s3")
+        env.add(
+            "S3_ACCESS_KEY_ID",
+            "",
+            "Empty = the default AWS credential chain (an IAM role, AWS_PROFILE, ...).",
+            feature="s3",
+        )
+        env.add("S3_SECRET_ACCESS_KEY", "", feature="s3")
+        env.add("MEDIA_ROOT", "./media", "Where files go when S3_BUCKET is empty.", feature="s3")
+        env.add(
+            "UPLOAD_MAX_BYTES",
+            "10485760",
+            "Largest attachment accepted, in bytes; uploads go straight to storage, not through\n"
+            "the API, so MAX_REQUEST_BODY_BYTES does not apply to them.",
+            feature="s3",
+        )
+        env.add(
+            "UPLOAD_CONTENT_TYPES",
+            "image/png,image/jpeg,image/webp,application/pdf,text/plain",
+            "Content types attachments may have, comma-separated.",
+            feature="s3",
+        )
+        env.add(
+            "PRESIGNED_URL_EXPIRE_SECONDS",
+            "900",
+            "Lifetime of upload and download URLs.",
+            feature="s3",
+        )
+    if flags["use_cdn"]:
+        env.add(
+            "CDN_DOMAIN",
+            "",
+            "The CDN's host name in front of the bucket (files.example.com): download URLs of\n"
+            "public files point there. Empty = no CDN.",
+            feature="cdn",
+        )
+    if flags["use_cloudfront"]:
+        env.add(
+            "CLOUDFRONT_KEY_ID",
+            "",
+            "CloudFront key pair for signed URLs of private files (the public key's id, and the\n"
+            "private key in PEM); empty = private files use presigned S3 URLs.",
+            feature="cdn",
+        )
+        env.add("CLOUDFRONT_PRIVATE_KEY", "", feature="cdn")
+    if flags["use_sentry"]:
+        env.add(
+            "SENTRY_DSN",
+            "",
+            "Sentry project DSN; empty = errors are not reported. No personal data is sent.",
+            feature="sentry",
+        )
+        env.add(
+            "SENTRY_TRACES_SAMPLE_RATE",
+            "0.0",
+            "Share of requests traced to Sentry's performance view, 0.0 to 1.0.",
+            feature="sentry",
+        )
+    if flags["use_sentry"] and not flags["use_tracing"]:
+        # With tracing, the observability settings list it (the version of spans too).
+        env.add(
+            "APP_VERSION",
+            "",
+            "The release errors are reported under (the image tag); empty = the package\nversion.",
+        )
+
+
+# ---------------------------------------------------------------- observability (issue 11)
+# One helper per shared list, each called once by the list's own function above.
+
+
+def _observability_services(flags: Mapping[str, bool]) -> list[str]:
+    """The compose services of the `observability` profile, each a partials/compose/ file."""
+    if not flags["use_metrics"]:
+        return []
+    wanted = (
+        ("prometheus", True),
+        ("grafana", True),
+        ("postgres-exporter", flags["use_postgres"]),
+        ("redis-exporter", flags["redis_service"]),
+        ("alloy", flags["use_tracing"]),
+        ("loki", flags["use_tracing"]),
+        ("tempo", flags["use_tracing"]),
+    )
+    return [name for name, on in wanted if on]
+
+
+def _observability_volumes(flags: Mapping[str, bool]) -> list[str]:
+    """The named volumes the observability services keep their data in (Tempo keeps none)."""
+    if not flags["use_metrics"]:
+        return []
+    tracing = ["alloy-data", "loki-data"] if flags["use_tracing"] else []
+    return ["prometheus-data", "grafana-data", *tracing]
+
+
+def _observability_environment(flags: Mapping[str, bool]) -> list[ComposeVariable]:
+    """What compose tells the app's processes about the observability profile."""
+    if not flags["use_tracing"]:
+        return []
+    return [
+        ComposeVariable(
+            name="OTEL_EXPORTER_OTLP_ENDPOINT",
+            value="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://alloy:4318}",
+            comment="Spans go to Alloy (the observability profile), which forwards them to"
+            " Tempo or Grafana Cloud.",
+        )
+    ]
+
+
+def _observability_settings(env: _EnvList, flags: Mapping[str, bool], slug: str) -> None:
+    """Add the settings of /metrics, tracing and the observability profile to `env`."""
+    if not flags["use_metrics"]:
+        return
+    env.section("observability (/metrics; deploy/observability/, compose profile observability)")
+    env.add(
+        "METRICS_ENABLED",
+        "true",
+        "Serve GET /metrics (Prometheus format) and count requests; false turns both off.",
+        feature="metrics",
+    )
+    env.add(
+        "METRICS_TOKEN",
+        "",
+        "Bearer token /metrics asks for (Authorization: Bearer <token>); required in production,\n"
+        "where an empty one refuses to start. Compose hands the same value to Prometheus (and\n"
+        "Alloy). nginx never routes /metrics. Make one with:\n"
+        "  python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        feature="metrics",
+    )
+    if flags["use_celery"]:
+        env.add(
+            "WORKER_METRICS_PORT",
+            "9808",
+            "Port the Celery worker serves its task metrics on (Prometheus scrapes it).",
+            feature="metrics",
+        )
+    if flags["use_tracing"]:
+        env.paragraph()
+        env.add(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "",
+            "OpenTelemetry: where spans go over OTLP/HTTP, e.g. http://127.0.0.1:4318; empty =\n"
+            "none exported (tracing is a no-op). Compose points it at Alloy.",
+            feature="tracing",
+        )
+        env.add("OTEL_SERVICE_NAME", slug, "The service.name of every span.", feature="tracing")
+        env.add(
+            "OTEL_TRACES_SAMPLER",
+            "parentbased_traceidratio",
+            "Which requests are traced: this share of new traces (1.0 = all), and every request\n"
+            "whose caller's trace was sampled.",
+            feature="tracing",
+        )
+        env.add("OTEL_TRACES_SAMPLER_ARG", "1.0", feature="tracing")
+        env.add(
+            "APP_VERSION",
+            "",
+            "The service.version of spans (the release sets the image tag); empty = the\n"
+            "package's version.",
+            feature="tracing",
+        )
+    env.paragraph()
+    env.add(
+        "GRAFANA_ADMIN_PASSWORD",
+        "",
+        "Compose's observability profile: Grafana's admin password (the profile does not start\n"
+        "Grafana without one), and the loopback ports of the Grafana and Prometheus UIs.",
+        feature="metrics",
+    )
+    env.add("GRAFANA_PORT", "3000", feature="metrics")
+    env.add("PROMETHEUS_PORT", "9090", feature="metrics")
+    if flags["use_tracing"]:
+        env.add(
+            "ALLOY_PORT",
+            "12345",
+            "Alloy's UI; in development also its OTLP/HTTP receiver and the Loki and Tempo APIs.",
+            feature="tracing",
+        )
+        env.add("ALLOY_OTLP_PORT", "4318", feature="tracing")
+        env.add("LOKI_PORT", "3100", feature="tracing")
+        env.add("TEMPO_PORT", "3200", feature="tracing")
+        env.paragraph()
+        env.add(
+            "GRAFANA_CLOUD_OTLP_ENDPOINT",
+            "",
+            "Grafana Cloud (README, section Observability): Alloy sends traces and logs there\n"
+            "once their URL is set (else to the local Tempo and Loki), and scrapes and pushes\n"
+            "the metrics once the Prometheus URL is set (the local Prometheus scrapes for\n"
+            "itself). One access policy token (metrics, logs and traces :write) serves all three.",
+            feature="tracing",
+        )
+        env.add("GRAFANA_CLOUD_INSTANCE_ID", "", feature="tracing")
+        env.add("GRAFANA_CLOUD_API_TOKEN", "", feature="tracing")
+        env.add("GRAFANA_CLOUD_PROMETHEUS_URL", "", feature="tracing")
+        env.add("GRAFANA_CLOUD_PROMETHEUS_USER", "", feature="tracing")
+        env.add("GRAFANA_CLOUD_LOKI_URL", "", feature="tracing")
+        env.add("GRAFANA_CLOUD_LOKI_USER", "", feature="tracing")
 
 
 class _EnvList:
@@ -756,7 +1393,15 @@ class _EnvList:
     def paragraph(self) -> None:
         self._spaced = True
 
-    def add(self, name: str, value: str, comment: str = "", *, feature: str = "core") -> None:
+    def add(
+        self,
+        name: str,
+        value: str,
+        comment: str = "",
+        *,
+        feature: str = "core",
+        commented: bool = False,
+    ) -> None:
         self.settings.append(
             EnvSetting(
                 name=name,
@@ -765,6 +1410,7 @@ class _EnvList:
                 section=self._section,
                 feature=feature,
                 spaced=self._spaced,
+                commented=commented,
             )
         )
         self._spaced = False
@@ -780,6 +1426,13 @@ def readme_setting_groups(flags: Mapping[str, bool]) -> list[str]:
         ("docs", True),
         ("docs-basic", True),
         ("django", flags["is_django"]),
+        ("replica", flags["use_replica"]),
+        ("celery", flags["use_celery"]),
+        ("sse", flags["use_sse"]),
+        ("s3", flags["use_s3"]),
+        ("cdn", flags["use_cdn"]),
+        ("cloudfront", flags["use_cloudfront"]),
+        ("sentry", flags["use_sentry"]),
         ("server", True),
         ("postgres", flags["use_postgres"]),
     )
@@ -802,6 +1455,12 @@ def readme_sections(flags: Mapping[str, bool]) -> list[str]:
         (f"bodies-{framework}", True),
         ("accounts", flags["use_jwt"]),
         (docs, True),
+        ("celery", flags["use_celery"]),
+        ("events", flags["use_sse"]),
+        ("storage", flags["use_s3"]),
+        ("spatial", flags["use_spatial"]),
+        ("replica", flags["use_replica"]),
+        ("sentry", flags["use_sentry"]),
         ("run-locally", True),
         ("run-locally-django", flags["is_django"]),
         ("tests", True),
@@ -811,6 +1470,8 @@ def readme_sections(flags: Mapping[str, bool]) -> list[str]:
         (f"migrations-{framework}", True),
         ("configuration", True),
         ("compose", True),
+        ("observability", flags["use_metrics"]),
+        ("observability-full", flags["use_tracing"]),
         ("ci", flags["use_github"]),
         ("security", True),
         ("layout", True),

@@ -37,7 +37,18 @@ class Answers(BaseModel):
     auth: Literal["jwt", "none"]
     api_docs: Literal["public", "basic", "off"]
     database: Literal["postgresql", "sqlite"]
+    read_replica: bool | None = None
+    spatial: bool | None = None
     cache: Literal["redis", "none"]
+    # Questions added after the first release default as copier.yml does, so an answers file
+    # written before them still reads (`copier update` then answers them with the default).
+    task_queue: Literal["none", "celery"] = "none"
+    broker: Literal["redis", "rabbitmq"] | None = None
+    realtime: Literal["none", "sse"] | None = None
+    object_storage: Literal["none", "s3"] = "none"
+    cdn: Literal["none", "cloudfront", "cloudflare"] | None = None
+    observability: Literal["metrics", "full", "none"] = "metrics"
+    error_tracking: Literal["none", "sentry"] = "none"
     ci: Literal["github", "none"]
     container_registry: Literal["ghcr", "dockerhub"] | None = None
     dependabot: bool | None = None

@@ -21,6 +21,7 @@ from stackcraft.prove import Tier
 from stackcraft.prove import prove as run_prove
 from stackcraft.pythons import check_python
 from stackcraft.render import parse_data, render_new
+from stackcraft.smoke.container import smoke_container
 from stackcraft.smoke.run import SmokeReport
 from stackcraft.smoke.run import smoke as run_smoke
 from stackcraft.template import Template
@@ -29,6 +30,7 @@ from stackcraft.update import update_project
 from stackcraft.validators import TOOLS, ValidationReport
 from stackcraft.validators import validate as run_validators
 from stackcraft.variants import (
+    SMOKE_FACTORS,
     Strategy,
     as_data_flags,
     preset_catalogue,
@@ -230,6 +232,15 @@ def smoke(
             help="auto finds running services or starts throwaway ones; external only finds them."
         ),
     ] = ServicesMode.AUTO,
+    container: Annotated[
+        bool,
+        typer.Option(
+            "--container",
+            metavar=FLAG,
+            help="Build the image with a real OCI engine (Docker, else podman) and run it "
+            "as production does, instead of running the source.",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", metavar=FLAG, help="Print the JSON report only.")
     ] = False,
@@ -238,7 +249,8 @@ def smoke(
 
     def action() -> SmokeReport:
         on_step = None if as_json else report.show_step
-        return run_smoke(Project.open(path), services_mode=services.value, on_step=on_step)
+        tier = smoke_container if container else run_smoke
+        return tier(Project.open(path), services_mode=services.value, on_step=on_step)
 
     result = _run(action)
     if as_json:
@@ -255,6 +267,19 @@ CountOption = Annotated[
 SeedOption = Annotated[
     int, typer.Option("--seed", metavar="S", help="The seed of `sample`: same seed, same sets.")
 ]
+FactorsOption = Annotated[
+    str,
+    typer.Option(
+        "--factors",
+        metavar="Q,Q",
+        help="pairwise: cover pairs of these questions only (comma-separated), e.g. the "
+        "smoke tier's " + ",".join(SMOKE_FACTORS) + ".",
+    ),
+]
+
+
+def _factor_names(factors: str) -> tuple[str, ...] | None:
+    return tuple(name.strip() for name in factors.split(",") if name.strip()) or None
 
 
 @app.command(cls=_Command)
@@ -268,13 +293,18 @@ def matrix(
     ] = Strategy.PAIRWISE,
     count: CountOption = 500,
     seed: SeedOption = 1,
+    factors: FactorsOption = "",
     output: Annotated[
         OutputFormat,
         typer.Option("--format", help="github prints an Actions `include:` matrix."),
     ] = OutputFormat.TABLE,
 ) -> None:
     """List the answer sets of a strategy, read straight from copier.yml."""
-    variants = _run(lambda: variants_for(strategy, Template.load(), count=count, seed=seed))
+    variants = _run(
+        lambda: variants_for(
+            strategy, Template.load(), count=count, seed=seed, factors=_factor_names(factors)
+        )
+    )
     if output is OutputFormat.TABLE:
         report.show_matrix(variants, strategy.value)
     elif output is OutputFormat.JSON:
@@ -361,8 +391,12 @@ def prove(
     ] = Strategy.PAIRWISE,
     count: CountOption = 500,
     seed: SeedOption = 1,
+    factors: FactorsOption = "",
     tier: Annotated[
-        Tier, typer.Option(help="How far: render, static (every validator), or smoke.")
+        Tier,
+        typer.Option(
+            help="How far: render, static (every validator), smoke, or container (the image)."
+        ),
     ] = Tier.RENDER,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", metavar="N", help="Variants proved at once.")
@@ -378,6 +412,7 @@ def prove(
                 strategy=strategy.value,
                 count=count,
                 seed=seed,
+                factors=_factor_names(factors),
                 tier=tier.value,
                 jobs=jobs,
                 on_start=progress.start,

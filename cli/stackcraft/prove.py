@@ -24,6 +24,7 @@ from stackcraft.checks import render_tier_problems
 from stackcraft.errors import StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.render import plain_copy, render_new
+from stackcraft.smoke.container import not_applicable, smoke_container, unavailable
 from stackcraft.smoke.run import smoke
 from stackcraft.template import Template
 from stackcraft.validators import validate
@@ -33,11 +34,12 @@ __all__ = ["TIERS", "ProveReport", "Tier", "VariantResult", "prove"]
 
 
 class Tier(StrEnum):
-    """How far each variant is proved: rendered, validated, or smoke-tested."""
+    """How far each variant is proved: rendered, validated, smoke-tested, or run as an image."""
 
     RENDER = "render"
     STATIC = "static"
     SMOKE = "smoke"
+    CONTAINER = "container"
 
 
 TIERS = tuple(tier.value for tier in Tier)
@@ -45,13 +47,18 @@ TIERS = tuple(tier.value for tier in Tier)
 
 @dataclass(frozen=True)
 class VariantResult:
-    """One variant's verdict for a tier, with its first error when it failed."""
+    """One variant's verdict for a tier, with its first error when it failed.
+
+    `skipped` says why the tier could not apply here (e.g. no base image for its Python);
+    such a variant is not a failure.
+    """
 
     id: str
     data: dict[str, object]
     ok: bool
     seconds: float
     first_error: str = ""
+    skipped: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class ProveReport:
                     "ok": r.ok,
                     "seconds": round(r.seconds, 3),
                     "first_error": r.first_error,
+                    "skipped": r.skipped,
                 }
                 for r in self.results
             ],
@@ -93,13 +101,15 @@ def prove(
     jobs: int = 1,
     count: int = 500,
     seed: int = 1,
+    factors: tuple[str, ...] | None = None,
     template_root: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[VariantResult], None] | None = None,
 ) -> ProveReport:
     """Render each variant of `strategy` and run `tier` on it; return every verdict.
 
-    `count` and `seed` choose the answer sets of the `sample` strategy.
+    `count` and `seed` choose the answer sets of the `sample` strategy; `factors` narrows
+    `pairwise` to pairs of those questions.
 
     Raises:
         UserError: for an unknown strategy or tier, a sample count below 1, fewer than
@@ -110,7 +120,7 @@ def prove(
     if jobs < 1:
         raise UserError(f"-j {jobs} is not a number of jobs: give 1 or more")
     template = Template.load(template_root)
-    variants = variants_for(strategy, template, count=count, seed=seed)
+    variants = variants_for(strategy, template, count=count, seed=seed, factors=factors)
     if on_start is not None:
         on_start(len(variants))
     results: dict[str, VariantResult] = {}
@@ -134,8 +144,11 @@ def prove(
 def prove_variant(variant: Variant, tier: str, template_root: Path) -> VariantResult:
     """Render one variant into a temporary directory and run `tier` on it."""
     started = time.perf_counter()
+    skipped = ""
     try:
         error = _prove(variant, tier, template_root)
+    except _NotApplicableError as reason:
+        error, skipped = "", str(reason)
     except StackcraftError as failure:
         error = str(failure)
     except Exception as failure:
@@ -146,7 +159,12 @@ def prove_variant(variant: Variant, tier: str, template_root: Path) -> VariantRe
         ok=not error,
         seconds=time.perf_counter() - started,
         first_error=error,
+        skipped=skipped,
     )
+
+
+class _NotApplicableError(Exception):
+    """The tier cannot run on this variant here; the message says why."""
 
 
 @contextlib.contextmanager
@@ -171,6 +189,11 @@ def _copier_without_git() -> Generator[None]:
 
 
 def _prove(variant: Variant, tier: str, template_root: Path) -> str:
+    if tier == "container":
+        # Known before rendering: no base image for this Python here.
+        reason = unavailable(str(variant.data.get("python_version", "")))
+        if reason:
+            raise _NotApplicableError(reason)
     template = Template.load(template_root)
     with tempfile.TemporaryDirectory(prefix="stackcraft-prove-") as tmp:
         dest = Path(tmp) / "svc"
@@ -191,6 +214,8 @@ def _prove(variant: Variant, tier: str, template_root: Path) -> str:
             report = validate(project)
             failed = [o for o in report.outcomes if o.status == "fail"]
             return f"{failed[0].tool} {failed[0].target}: {failed[0].first_error}" if failed else ""
-        smoked = smoke(project)
+        smoked = smoke_container(project) if tier == "container" else smoke(project)
+        if not_applicable(smoked):
+            raise _NotApplicableError(not_applicable(smoked))
         failed_steps = [s for s in smoked.steps if s.status == "fail"]
         return f"{failed_steps[0].name}: {failed_steps[0].detail}" if failed_steps else ""

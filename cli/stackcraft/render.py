@@ -10,7 +10,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,10 +140,21 @@ def render_new(
     return RenderResult(path=dest, answers=answers, unlocked=unlocked)
 
 
-# What a template's renders never read: its history, environments, caches, its own tests.
-_NOT_TEMPLATE = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "node_modules", "tests"
+# What a template's renders never read: its history, environments and caches, at any depth,
+# and its own test suite (the top-level tests/ only: template folders may be named tests).
+_NEVER_READ = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "node_modules"
 )
+
+
+def _not_template(root: Path) -> Callable[[str, list[str]], set[str]]:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(_NEVER_READ(folder, names))
+        if Path(folder) == root:
+            skipped |= {"tests"} & set(names)
+        return skipped
+
+    return ignore
 
 
 def plain_copy(template: Template, into: Path) -> Template:
@@ -152,7 +163,7 @@ def plain_copy(template: Template, into: Path) -> Template:
     Copier clones a git template for every render (about half a second); a plain folder
     is read in place, so proving many variants of one checkout renders from a copy.
     """
-    shutil.copytree(template.root, into, ignore=_NOT_TEMPLATE)
+    shutil.copytree(template.root, into, ignore=_not_template(template.root))
     return Template.load(into)
 
 

@@ -13,6 +13,7 @@ from stackcraft.doctor import Check
 from stackcraft.prove import ProveReport, VariantResult
 from stackcraft.pythons import PythonCheck
 from stackcraft.render import RenderResult
+from stackcraft.smoke.container import not_applicable
 from stackcraft.smoke.run import SmokeReport, Step
 from stackcraft.template import Template
 from stackcraft.toggle import ToggleResult
@@ -182,6 +183,8 @@ def show_smoke(report: SmokeReport) -> None:
     table.add_row("total", "", f"{total:.2f}", "")
     console.print(table)
     verdict = "[green]smoke passed[/green]" if report.ok else "[red]smoke failed[/red]"
+    if not_applicable(report):
+        verdict = "[yellow]smoke skipped[/yellow]: no image can be built here (see base images)"
     console.print(verdict)
 
 
@@ -227,12 +230,15 @@ def show_prove(report: ProveReport) -> None:
     table.add_column("seconds", justify="right")
     table.add_column("first error", overflow="fold")
     for result in report.results:
-        status = _STATUS["pass" if result.ok else "fail"]
-        table.add_row(result.id, status, f"{result.seconds:.1f}", result.first_error)
+        status = _STATUS["skip" if result.skipped else "pass" if result.ok else "fail"]
+        said = result.skipped or result.first_error
+        table.add_row(result.id, status, f"{result.seconds:.1f}", said)
     console.print(table)
     failed = [r for r in report.results if not r.ok]
-    passed = len(report.results) - len(failed)
-    console.print(f"{passed} passed, {len(failed)} failed")
+    skipped = [r for r in report.results if r.skipped]
+    passed = len(report.results) - len(failed) - len(skipped)
+    more = f", {len(skipped)} skipped" if skipped else ""
+    console.print(f"{passed} passed, {len(failed)} failed{more}")
 
 
 def show_doctor(checks: Sequence[Check]) -> None:

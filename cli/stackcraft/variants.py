@@ -11,7 +11,7 @@ variant space by hand.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -24,6 +24,7 @@ from stackcraft.template import Question, Template
 __all__ = [
     "FULL_LIMIT",
     "PRESETS",
+    "SMOKE_FACTORS",
     "Preset",
     "PresetCatalogue",
     "Strategy",
@@ -55,6 +56,18 @@ class Strategy(StrEnum):
 
 
 STRATEGIES = tuple(strategy.value for strategy in Strategy)
+
+# The questions the smoke tier covers pairwise (SPEC section 6): what changes the services
+# a variant boots and probes.
+SMOKE_FACTORS = (
+    "framework",
+    "database",
+    "cache",
+    "task_queue",
+    "broker",
+    "object_storage",
+    "observability",
+)
 
 Pair = tuple[tuple[str, object], tuple[str, object]]
 
@@ -356,7 +369,13 @@ def feasible_pairs(template: Template) -> set[Pair]:
     return {pair for pair in candidate_pairs(template) if space.find(dict(pair)) is not None}
 
 
-def enumerate_pairwise(template: Template, *, seed: int = 0, restarts: int = 3) -> list[Variant]:
+def enumerate_pairwise(
+    template: Template,
+    *,
+    seed: int = 0,
+    restarts: int = 3,
+    factors: Collection[str] | None = None,
+) -> list[Variant]:
     """Return a small set of valid variants in which every feasible pair of values appears.
 
     Greedy, in the spirit of AETG, without listing the space: each new row forces one
@@ -365,23 +384,42 @@ def enumerate_pairwise(template: Template, *, seed: int = 0, restarts: int = 3) 
     holds the forced pair (the search of `VariantSpace.find`). A pair no valid answer
     set holds (`ci=none` with `dependabot=false`: a question not asked then) is dropped
     when its search fails. `restarts` seeded runs break ties differently; the smallest
-    cover wins.
+    cover wins. With `factors` (question names), only pairs of those questions must be
+    covered; the other questions take whatever values the seeded search gives them.
+
+    Raises:
+        UserError: when `factors` names a question the template does not ask.
     """
     space = VariantSpace(template)
+    wanted = _pairs_within(template, factors)
     best: list[dict[str, object]] | None = None
     for attempt in range(max(1, restarts)):
         # Seeded for reproducible variant sets, not for security.
         rng = random.Random(seed * 1_000 + attempt)  # noqa: S311
-        rows = _greedy_cover(template, space, rng)
+        rows = _greedy_cover(template, space, rng, wanted)
         if best is None or len(rows) < len(best):
             best = rows
     return _variants(template, best or [])
 
 
+def _pairs_within(template: Template, factors: Collection[str] | None) -> set[Pair]:
+    """Return the candidate pairs whose two questions are both among `factors` (all if None)."""
+    pairs = candidate_pairs(template)
+    if factors is None:
+        return pairs
+    unknown = sorted(set(factors) - set(template.names))
+    if unknown:
+        raise UserError(
+            f"--factors '{unknown[0]}' is not a question of this template: choose among "
+            + ", ".join(q.name for q in template.questions if q.choices or q.type == "bool")
+        )
+    return {pair for pair in pairs if all(name.split("[")[0] in factors for name, _ in pair)}
+
+
 def _greedy_cover(
-    template: Template, space: VariantSpace, rng: random.Random
+    template: Template, space: VariantSpace, rng: random.Random, wanted: set[Pair]
 ) -> list[dict[str, object]]:
-    uncovered = _Uncovered(candidate_pairs(template))
+    uncovered = _Uncovered(wanted)
 
     def gain(held: frozenset[FactorValue], question: Question, value: object) -> float:
         return uncovered.gain(factor_values(template, {question.name: value}), held) + rng.random()
@@ -455,9 +493,17 @@ def _pair_key(item: tuple[str, object]) -> tuple[str, str]:
 
 
 def variants_for(
-    strategy: str | Strategy, template: Template, *, count: int = 500, seed: int = 1
+    strategy: str | Strategy,
+    template: Template,
+    *,
+    count: int = 500,
+    seed: int = 1,
+    factors: Collection[str] | None = None,
 ) -> list[Variant]:
     """Return the variants of `strategy`; `count` and `seed` steer `sample` (and pairwise ties).
+
+    `factors` restricts pairwise to pairs of those questions (the smoke tier's set is
+    SMOKE_FACTORS, SPEC section 6).
 
     Raises:
         UserError: for an unknown strategy, or a sample count below 1.
@@ -466,7 +512,7 @@ def variants_for(
     if strategy == Strategy.FULL:
         return enumerate_full(template)
     if strategy == Strategy.PAIRWISE:
-        return enumerate_pairwise(template)
+        return enumerate_pairwise(template, factors=factors)
     if strategy == Strategy.SAMPLE:
         return enumerate_sample(template, count=count, seed=seed)
     if strategy == Strategy.PRESETS:

@@ -28,7 +28,7 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
         "auth",
         "api_docs",
     ),
-    "data": ("database", "read_replica", "cache", "task_queue", "broker", "realtime"),
+    "data": ("database", "read_replica", "spatial", "cache", "task_queue", "broker", "realtime"),
     "platform": (
         "object_storage",
         "cdn",

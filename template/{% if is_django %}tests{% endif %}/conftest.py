@@ -7,6 +7,7 @@ database (in memory for SQLite, `test_<name>` for PostgreSQL), and rolls back ea
 import secrets
 import uuid
 from collections.abc import Iterator
+from importlib import import_module
 from typing import Any, cast
 from unittest import mock
 
@@ -20,13 +21,49 @@ from rest_framework.test import APIClient
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the processes of tests/test_production.py as soon as they are known to be
+    needed: they then run beside the rest of the suite rather than after it.
+    """
+    wanted = any(item.nodeid.startswith("tests/test_production.py") for item in session.items)
+    if wanted and not sqlite_problem():
+        from .test_production import start_runs
+
+        start_runs()
+
+
+def database_problem() -> str:
+    """Return why the test database cannot be built on this machine, or "" when it can:
+    SpatiaLite missing for a project with locations on SQLite (geo/spatialite.py)."""
+    engine: str = settings.DATABASES["default"]["ENGINE"]
+    if not engine.endswith("spatialite"):
+        return ""
+    spatialite = import_module(f"{settings.PACKAGE}.geo.spatialite")
+    return spatialite.spatialite_problem(engine)
+
+
+def sqlite_problem() -> str:
+    """Return why an SQLite database of this project cannot be opened on this machine, or "":
+    with locations (GeoDjango) SQLite is SpatiaLite, which this Python may not load."""
+    from config.env import SPATIAL, SPATIAL_ENGINES
+
+    if not SPATIAL:
+        return ""
+    spatialite = import_module(f"{settings.PACKAGE}.geo.spatialite")
+    return spatialite.spatialite_problem(SPATIAL_ENGINES["django.db.backends.sqlite3"])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """pytest-django's hook before the test database is built: the tests that need it are
+    skipped, saying what to install, when this machine cannot build it."""
+    if problem := database_problem():
+        pytest.skip(problem)
+
+
 def has_accounts() -> bool:
     """Return whether the API has accounts (auth=jwt): items then belong to a signed-in user."""
     return bool(settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"])
-
-
-# Queries authentication adds to each request: loading the token's user, with accounts.
-AUTH_QUERIES = 1 if has_accounts() else 0
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +139,9 @@ def signed_in_client() -> APIClient:
     if has_accounts():
         tokens = log_in_new_user(client)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+        # A first request caches the account (users/cache.py): the tests' requests then
+        # check it without a query, so query counts are the views' own.
+        assert client.get("/users/me").status_code == 200
     return client
 
 

@@ -6,8 +6,6 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
-from .conftest import AUTH_QUERIES
-
 
 def create_items(client: APIClient, count: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -115,7 +113,7 @@ def test_list_refuses_out_of_bounds_paging_before_any_query(
     params: dict[str, int],
     field: str,
 ) -> None:
-    with django_assert_num_queries(AUTH_QUERIES):
+    with django_assert_num_queries(0):
         response = user_client.get("/items", params)
 
     assert response.status_code == 400
@@ -164,7 +162,7 @@ def test_list_runs_one_sql_query(
 ) -> None:
     create_items(user_client, 3)
 
-    with django_assert_num_queries(1 + AUTH_QUERIES):
+    with django_assert_num_queries(1):
         response = user_client.get("/items", {"limit": 2})
 
     assert response.status_code == 200

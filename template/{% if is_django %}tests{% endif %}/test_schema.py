@@ -2,10 +2,14 @@
 paging bounded like the database, and request bodies closed to unknown fields.
 """
 
+from importlib.metadata import metadata
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
+
+from config.env import Env
 
 from .conftest import needs_a_token
 
@@ -23,6 +27,16 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 def test_the_schema_is_valid_openapi_without_warnings(tmp_path: Path) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s"))
+
+
+def test_the_title_is_a_setting_and_the_description_the_packages(
+    schema: dict[str, Any],
+) -> None:
+    package = metadata(settings.PACKAGE)
+
+    assert schema["info"]["title"] == Env().APP_TITLE
+    assert schema["info"]["description"] == package["Summary"]
+    assert schema["info"]["version"] == package["Version"]
 
 
 def test_every_operation_but_liveness_documents_503(schema: dict[str, Any]) -> None:

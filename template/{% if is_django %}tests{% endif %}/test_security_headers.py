@@ -1,6 +1,8 @@
 """Security headers on every response, and the admin's place per APP_ROLE."""
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Tags, run_checks
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 
@@ -37,3 +39,20 @@ def test_hsts_is_sent_over_https_only(client: APIClient) -> None:
 
 def test_the_api_process_does_not_serve_the_admin(client: APIClient) -> None:
     assert client.get(f"/{settings.ADMIN_URL}login/").status_code == 404
+
+
+def middleware_warnings() -> list[CheckMessage]:
+    """Return the deploy checks' warnings about missing security middleware (core.W001)."""
+    found = run_checks(tags=[Tags.security], include_deployment_checks=True)
+    return [message for message in found if message.id == "core.W001"]
+
+
+def test_the_deploy_checks_find_the_security_middleware_by_subclass(settings: Settings) -> None:
+    assert middleware_warnings() == []
+
+    settings.MIDDLEWARE = [
+        path for path in settings.MIDDLEWARE if not path.endswith(".XFrameOptionsMiddleware")
+    ]
+    [warning] = middleware_warnings()
+
+    assert "XFrameOptionsMiddleware" in warning.msg

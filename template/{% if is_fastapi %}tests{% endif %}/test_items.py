@@ -1,30 +1,13 @@
 """The example resource: CRUD, pagination and input validation."""
 
-from collections.abc import Generator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import event
+
+from .conftest import recorded_statements
 
 INT32_MAX = 2**31 - 1
-
-
-@contextmanager
-def recorded_statements(app: FastAPI) -> Generator[list[str]]:
-    """Yield the list of SQL statements `app` sends to its database meanwhile."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
 
 
 def touching_items(statements: list[str]) -> list[str]:
@@ -125,9 +108,9 @@ async def test_a_full_last_page_has_no_more(user_client: AsyncClient) -> None:
     ],
 )
 async def test_list_refuses_out_of_bounds_paging_before_any_query(
-    app: FastAPI, user_client: AsyncClient, params: dict[str, int], field: str
+    user_client: AsyncClient, params: dict[str, int], field: str
 ) -> None:
-    with recorded_statements(app) as statements:
+    with recorded_statements() as statements:
         response = await user_client.get("/items", params=params)
 
     assert response.status_code == 422
@@ -145,10 +128,10 @@ async def test_list_accepts_the_largest_offset(user_client: AsyncClient) -> None
 @pytest.mark.parametrize("item_id", [0, -1, INT32_MAX + 1, 2**63])
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 async def test_an_out_of_range_item_id_is_422_before_any_query(
-    app: FastAPI, user_client: AsyncClient, method: str, item_id: int
+    user_client: AsyncClient, method: str, item_id: int
 ) -> None:
     body = {"title": "x"} if method == "PATCH" else None
-    with recorded_statements(app) as statements:
+    with recorded_statements() as statements:
         response = await user_client.request(method, f"/items/{item_id}", json=body)
 
     assert response.status_code == 422
@@ -164,12 +147,12 @@ async def test_the_largest_item_id_is_a_plain_404(user_client: AsyncClient) -> N
 
 @pytest.mark.parametrize("field", ["title", "description"])
 async def test_a_nul_character_in_text_is_422_before_any_query(
-    app: FastAPI, user_client: AsyncClient, field: str
+    user_client: AsyncClient, field: str
 ) -> None:
     [item] = await create_items(user_client, 1)
     body = {"title": "ok", field: "a\x00b"}
 
-    with recorded_statements(app) as statements:
+    with recorded_statements() as statements:
         created = await user_client.post("/items", json=body)
         updated = await user_client.patch(f"/items/{item['id']}", json={field: "a\x00b"})
 
@@ -179,10 +162,10 @@ async def test_a_nul_character_in_text_is_422_before_any_query(
     assert touching_items(statements) == []
 
 
-async def test_list_runs_one_sql_query_on_items(app: FastAPI, user_client: AsyncClient) -> None:
+async def test_list_runs_one_sql_query_on_items(user_client: AsyncClient) -> None:
     await create_items(user_client, 3)
 
-    with recorded_statements(app) as statements:
+    with recorded_statements() as statements:
         response = await user_client.get("/items", params={"limit": 2})
 
     assert response.status_code == 200

@@ -1,12 +1,15 @@
 """The OpenAPI schema describes what the service answers, errors included."""
 
 from collections.abc import Callable
+from importlib.metadata import metadata
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
 PROBES = {"/healthz", "/readyz"}
+# Operations that never touch the database: the probes, and local-disk file transfers.
+NO_DATABASE = PROBES | {"/uploads/{token}", "/files/{token}"}
 METHODS = {"get", "head", "post", "put", "patch", "delete"}
 
 
@@ -21,14 +24,27 @@ def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def data_operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
-    """Return the operations that read the database: all but the probes."""
-    return [op for op in operations(app) if op[0] not in PROBES]
+    """Return the operations that read the database: all but NO_DATABASE's."""
+    return [op for op in operations(app) if op[0] not in NO_DATABASE]
 
 
 @pytest.fixture
 def app_schema(make_app: Callable[..., FastAPI]) -> FastAPI:
     """Return an unstarted app: building its schema needs no database."""
     return make_app()
+
+
+def test_the_title_is_a_setting_and_the_description_the_packages(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    app = make_app(APP_TITLE="Orders API")
+    package = metadata(type(app).__module__.split(".")[0])
+
+    info = app.openapi()["info"]
+
+    assert info["title"] == "Orders API"
+    assert info["description"] == package["Summary"]
+    assert info["version"] == package["Version"]
 
 
 def test_authenticated_operations_document_401(app_schema: FastAPI) -> None:

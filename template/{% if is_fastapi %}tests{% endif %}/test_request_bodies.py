@@ -21,7 +21,7 @@ def body_routes(app: FastAPI) -> list[tuple[str, str]]:
         (method.upper(), path.replace("{item_id}", "1"))
         for path, item in app.openapi()["paths"].items()
         for method, operation in item.items()
-        if "requestBody" in operation
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     ]
 
 

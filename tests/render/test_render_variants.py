@@ -56,6 +56,51 @@ def _jwt(a: Answers) -> bool:
     return a["auth"] == "jwt"
 
 
+def _metrics(a: Answers) -> bool:
+    return a["observability"] in {"metrics", "full"}
+
+
+def _full(a: Answers) -> bool:
+    return a["observability"] == "full"
+
+
+def _sse(a: Answers) -> bool:
+    return a["cache"] == "redis" and a.get("realtime") == "sse"
+
+
+def _s3(a: Answers) -> bool:
+    return a["object_storage"] == "s3"
+
+
+def _cdn(a: Answers) -> bool:
+    return _s3(a) and a.get("cdn", "none") != "none"
+
+
+def _cloudfront(a: Answers) -> bool:
+    return _s3(a) and a.get("cdn") == "cloudfront"
+
+
+def _spatial(a: Answers) -> bool:
+    return a["database"] == "postgresql" and a.get("spatial") is True
+
+
+def _metrics_celery(a: Answers) -> bool:
+    return _metrics(a) and a["task_queue"] == "celery"
+
+
+def _celery(a: Answers) -> bool:
+    return a["task_queue"] == "celery"
+
+
+def _sentry(a: Answers) -> bool:
+    return a["error_tracking"] == "sentry"
+
+
+def _replica(a: Answers) -> bool:
+    # Asked only with PostgreSQL.
+    return a.get("read_replica") is True
+
+
 # Each toggled path (with {slug}) and the answers under which it must exist.
 TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
@@ -94,11 +139,74 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/core/views.py": _django,
     "src/{slug}/users/views.py": lambda a: _django(a) and _jwt(a),
     "src/{slug}/core/docs.py": _django,
+    "src/{slug}/core/asgi.py": _django,
+    "src/{slug}/core/api.py": _django,
+    "src/{slug}/core/checks.py": _django,
+    "tests/test_asgi.py": _django,
+    "src/{slug}/users/authentication.py": lambda a: _django(a) and _jwt(a),
+    "src/{slug}/users/cache.py": lambda a: _django(a) and _jwt(a),
+    "src/{slug}/users/apps.py": lambda a: _django(a) and _jwt(a),
+    "config/features.py": _django,
+    # Django's platform services (issue 10): an app each
+    "src/{slug}/events/hub.py": lambda a: _django(a) and _sse(a),
+    "src/{slug}/events/views.py": lambda a: _django(a) and _sse(a),
+    "tests/test_events.py": _sse,
+    "src/{slug}/attachments/views.py": lambda a: _django(a) and _s3(a),
+    "src/{slug}/attachments/migrations/0001_initial.py": lambda a: _django(a) and _s3(a),
+    # Either framework's attachments package holds these
+    "src/{slug}/attachments/storage.py": _s3,
+    "src/{slug}/attachments/cdn.py": _cdn,
+    "src/{slug}/attachments/cloudfront.py": _cloudfront,
+    "tests/test_attachments.py": _s3,
+    "tests/test_cdn.py": _cdn,
+    "tests/test_cloudfront.py": _cloudfront,
+    "src/{slug}/geo/views.py": lambda a: _django(a) and _spatial(a),
+    "src/{slug}/items/migrations/0002_item_location.py": lambda a: _django(a) and _spatial(a),
+    "tests/test_nearby.py": _spatial,
+    "config/celery.py": lambda a: _django(a) and _celery(a),
+    "src/{slug}/jobs/views.py": lambda a: _django(a) and _celery(a),
+    "src/{slug}/jobs/apps.py": lambda a: _django(a) and _celery(a),
+    "src/{slug}/jobs/migrations/0001_initial.py": lambda a: _django(a) and _celery(a),
+    "src/{slug}/core/replica.py": lambda a: _django(a) and _replica(a),
+    # Platform services (issue 10), either framework
+    "src/{slug}/jobs/models.py": _celery,
+    "src/{slug}/jobs/tasks.py": _celery,
+    "src/{slug}/core/sentry.py": _sentry,
+    "tests/test_jobs.py": _celery,
+    "tests/test_worker.py": _celery,
+    "tests/test_replica.py": _replica,
+    "tests/test_sentry.py": _sentry,
+    # Django's observability (issue 11); FastAPI's files of the same name make these _metrics/_full
     # Either framework, only when its toggle asks
     "tests/test_auth.py": _jwt,
     "tests/test_item_ownership.py": _jwt,
     "tests/test_redis.py": lambda a: a["cache"] == "redis",
     "tests/test_login_limit_redis.py": lambda a: _jwt(a) and a["cache"] == "redis",
+    # Observability (issue 11): the compose profile's configs; Alloy, Loki, Tempo for full
+    "deploy/observability/prometheus/prometheus.yml": _metrics,
+    "deploy/observability/prometheus/rules/service.yml": _metrics,
+    "deploy/observability/prometheus/tests/service.test.yml": _metrics,
+    "deploy/observability/prometheus/rules/tasks.yml": _metrics_celery,
+    "deploy/observability/prometheus/tests/tasks.test.yml": _metrics_celery,
+    "deploy/observability/grafana/provisioning/datasources/prometheus.yml": _metrics,
+    "deploy/observability/grafana/provisioning/datasources/loki-tempo.yml": _full,
+    "deploy/observability/grafana/provisioning/dashboards/dashboards.yml": _metrics,
+    "deploy/observability/grafana/dashboards/service.json": _metrics,
+    "deploy/observability/alloy/config.alloy": _full,
+    "deploy/observability/alloy/host.alloy": _full,
+    "deploy/observability/loki/loki.yml": _full,
+    "deploy/observability/tempo/tempo.yml": _full,
+    # FastAPI's code of it: /metrics, spans, the worker's task metrics, their tests
+    # Either framework
+    "src/{slug}/core/metrics.py": _metrics,
+    "src/{slug}/api/routes/metrics.py": lambda a: _fastapi(a) and _metrics(a),
+    "src/{slug}/integrations/metrics.py": lambda a: _fastapi(a) and _metrics(a),
+    "src/{slug}/jobs/metrics.py": _metrics_celery,
+    "tests/test_worker_metrics.py": _metrics_celery,
+    "tests/test_metrics.py": _metrics,
+    "src/{slug}/core/tracing.py": _full,
+    "src/{slug}/integrations/tracing.py": lambda a: _fastapi(a) and _full(a),
+    "tests/test_tracing.py": _full,
 }
 
 # Files every variant has, whatever the framework.
@@ -158,17 +266,33 @@ def test_variant_renders_a_complete_parseable_ruff_clean_project(
 def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     compose = cast("dict[str, Any]", yaml.safe_load((project / "compose.yaml").read_text()))
     services = set(cast("dict[str, Any]", compose["services"]))
+    celery = answers.get("task_queue") == "celery"
+    broker = answers.get("broker") if celery else None
     assert ("db" in services) == (answers["database"] == "postgresql")
-    assert ("redis" in services) == (answers["cache"] == "redis")
+    assert ("redis" in services) == (answers["cache"] == "redis" or broker == "redis")
+    assert ("rabbitmq" in services) == (broker == "rabbitmq")
+    assert ({"worker", "beat"} <= services) == celery
+    assert ({"s3", "s3-init"} <= services) == (answers.get("object_storage") == "s3")
     assert ("admin" in services) == _django(answers)
+    spatial = answers["database"] == "postgresql" and answers.get("spatial") is True
+    if "db" in services:
+        image = cast("dict[str, Any]", compose["services"])["db"]["image"]
+        assert image.startswith("postgis/") == spatial
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    deps = " ".join(cast("list[str]", pyproject["project"]["dependencies"]))
+    requirements = cast("list[str]", pyproject["project"]["dependencies"])
+    deps = " ".join(requirements)
     driver = "psycopg" if _django(answers) else "asyncpg"
     assert (driver in deps) == (answers["database"] == "postgresql")
-    assert ("redis" in deps) == (answers["cache"] == "redis")
+    assert any(r.startswith("redis>=") for r in requirements) == (answers["cache"] == "redis")
+    assert ("celery" in deps) == celery
+    assert ("sentry-sdk" in deps) == (answers.get("error_tracking") == "sentry")
     assert ("django" in deps.lower()) == _django(answers)
     assert ("fastapi" in deps) == _fastapi(answers)
+    if _fastapi(answers):
+        assert ("prometheus-client" in deps) == _metrics(answers)
+        assert ("opentelemetry-sdk" in deps) == _full(answers)
+        assert ("sqlalchemy<2.1" in requirements) == _full(answers)
     gunicorn = (project / "gunicorn.conf.py").read_text()
     app = "config.asgi:application" if _django(answers) else f"{answers['project_slug']}.main:app"
     assert f'wsgi_app = "{app}"' in gunicorn

@@ -43,6 +43,8 @@ def test_smoke_passes_every_step_on_a_generated_project(rendered: Path, tmp_path
         "round trip",
         "proxy",
         "fuzz",
+        "metrics",
+        "prometheus",
         "fault: database",
         "fault: redis",
         "stop (SIGTERM)",
@@ -51,6 +53,9 @@ def test_smoke_passes_every_step_on_a_generated_project(rendered: Path, tmp_path
     assert "signup, login, create, list" in steps["round trip"]["detail"]
     assert "429 at attempt 11" in steps["proxy"]["detail"]
     assert "no failure" in steps["fuzz"]["detail"]
+    # observability=metrics (the default): /metrics behind its token, scraped by Prometheus.
+    assert "401 without the token, 404 through nginx" in steps["metrics"]["detail"]
+    assert "alert rules evaluate" in steps["prometheus"]["detail"]
     assert "/items 503 in" in steps["fault: database"]["detail"]
     assert "back: all 200" in steps["fault: redis"]["detail"]
     assert steps["stop (SIGTERM)"]["detail"] == "exited 0"

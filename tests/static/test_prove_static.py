@@ -31,6 +31,7 @@ def test_every_pairwise_variant_passes_validate() -> None:
     args = ["prove", "--strategy", "pairwise", "--tier", "static", "-j", "2", "--json"]
     result = runner.invoke(app, args)
     report = cast("dict[str, Any]", json.loads(result.stdout))
-    failed = {v["id"]: v["first_error"] for v in report["variants"] if not v["ok"]}
+    # One line per failed variant, whole: a dict's repr would be cut in its middle.
+    failed = "\n".join(f"{v['id']}: {v['first_error']}" for v in report["variants"] if not v["ok"])
     assert result.exit_code == 0, failed
     assert len(report["variants"]) >= 6

@@ -45,3 +45,20 @@ def test_python_parses_with_the_projects_target_version(tmp_path: Path) -> None:
         },
     )
     assert render_problems(tmp_path) == []
+
+
+def test_the_fuzzer_leaves_out_operations_that_answer_a_stream() -> None:
+    from stackcraft.smoke.fuzz import streaming_paths
+
+    schema: dict[str, object] = {
+        "paths": {
+            "/events": {
+                "get": {"responses": {"200": {"content": {"text/event-stream": {}}}}},
+            },
+            "/items": {
+                "get": {"responses": {"200": {"content": {"application/json": {}}}}},
+                "parameters": [],
+            },
+        }
+    }
+    assert streaming_paths(schema) == ["/events"]

@@ -94,6 +94,7 @@ def test_derive_context_derives_flags_from_answers() -> None:
             "container_registry": "dockerhub",
             "dependabot": False,
             "python_version": "3.12",
+            "task_queue": "none",
         }
     )
     assert derived.get("use_jwt") is False
@@ -157,7 +158,14 @@ FULL_ANSWERS: dict[str, object] = {
     "auth": "jwt",
     "api_docs": "public",
     "database": "postgresql",
+    "read_replica": False,
+    "spatial": False,
     "cache": "redis",
+    "task_queue": "none",
+    "realtime": "none",
+    "object_storage": "none",
+    "observability": "metrics",
+    "error_tracking": "none",
     "ci": "github",
     "container_registry": "ghcr",
     "dependabot": True,
@@ -183,7 +191,79 @@ FEATURE_ANSWERS = [
         ("github", "none"),
     )
 ]
+# Platform services on (issue 10), on both frameworks and both brokers; every flag is on in one.
+PLATFORM_ANSWERS = [
+    {
+        **FULL_ANSWERS,
+        "framework": framework,
+        "cache": cache,
+        "read_replica": True,
+        "spatial": True,
+        "task_queue": "celery",
+        "broker": broker,
+        "realtime": "sse",
+        "object_storage": "s3",
+        "cdn": cdn,
+        "error_tracking": "sentry",
+        "observability": "full",
+    }
+    for framework, cache, broker, cdn in itertools.product(
+        ("fastapi", "django"),
+        ("redis", "none"),
+        ("redis", "rabbitmq"),
+        ("cloudfront", "cloudflare"),
+    )
+]
 PARTIALS = Path(__file__).resolve().parents[2] / "partials"
+
+
+@pytest.mark.parametrize(
+    ("answers", "on"),
+    [
+        ({}, set[str]()),
+        ({"read_replica": True, "spatial": True}, {"use_replica", "use_spatial"}),
+        # Skipped questions are off whatever they carry: replicas need PostgreSQL.
+        ({"database": "sqlite", "read_replica": True, "spatial": True}, set[str]()),
+        ({"task_queue": "celery"}, {"use_celery", "broker_redis", "redis_service"}),
+        (
+            {"task_queue": "celery", "broker": "rabbitmq", "cache": "none"},
+            {"use_celery", "broker_rabbitmq"},
+        ),
+        # A Redis broker brings the Redis service even without the cache.
+        (
+            {"task_queue": "celery", "cache": "none"},
+            {"use_celery", "broker_redis", "redis_service"},
+        ),
+        ({"realtime": "sse"}, {"use_sse"}),
+        ({"realtime": "sse", "cache": "none"}, set[str]()),
+        ({"object_storage": "s3"}, {"use_s3"}),
+        ({"object_storage": "s3", "cdn": "cloudfront"}, {"use_s3", "use_cdn", "use_cloudfront"}),
+        ({"object_storage": "s3", "cdn": "cloudflare"}, {"use_s3", "use_cdn"}),
+        ({"object_storage": "none", "cdn": "cloudflare"}, set[str]()),
+        ({"observability": "full"}, {"use_metrics", "use_tracing"}),
+        # The worker's metrics need both.
+        (
+            {"observability": "metrics", "task_queue": "celery"},
+            {"use_celery", "broker_redis", "redis_service", "use_worker_metrics"},
+        ),
+        ({"observability": "none"}, set[str]()),
+        ({"error_tracking": "sentry"}, {"use_sentry"}),
+    ],
+)
+def test_platform_flags_follow_their_answers_and_the_questions_asked(
+    answers: dict[str, object], on: set[str]
+) -> None:
+    platform = {
+        "use_replica", "use_spatial", "use_celery", "broker_redis", "broker_rabbitmq",
+        "use_sse", "use_s3", "use_cdn", "use_cloudfront", "use_tracing", "use_sentry",
+        "use_worker_metrics",
+    }  # fmt: skip
+    derived = derive_context({**FULL_ANSWERS, "observability": "none", **answers})
+    expected = on | ({"redis_service"} if derived.get("use_redis") else set[str]())
+    if answers.get("observability", "none") != "none":
+        expected.add("use_metrics")
+    flags = {name for name in platform | {"redis_service", "use_metrics"} if derived.get(name)}
+    assert flags == expected
 
 
 def test_derive_context_returns_every_declared_name_for_complete_answers() -> None:
@@ -225,7 +305,7 @@ def test_dev_dependencies_carry_each_framework_test_plugin() -> None:
     assert "pytest-django" in _specs({**FULL_ANSWERS, "framework": "django"}, "dev")
 
 
-@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS + PLATFORM_ANSWERS)
 def test_dependency_lists_name_each_package_once(answers: dict[str, object]) -> None:
     for key in ("dependencies", "dev"):
         specs = _specs(answers, key)
@@ -233,13 +313,56 @@ def test_dependency_lists_name_each_package_once(answers: dict[str, object]) -> 
 
 
 def test_compose_lists_follow_framework_database_and_cache() -> None:
-    django = derive_context({**FULL_ANSWERS, "framework": "django"})
+    # The observability profile's services are tested in test_observability_context.py.
+    django = derive_context({**FULL_ANSWERS, "framework": "django", "observability": "none"})
     assert django.get("compose_services", []) == ["admin", "db", "redis"]
     assert django.get("compose_volumes", []) == ["db-data", "redis-data"]
-    fastapi = derive_context({**FULL_ANSWERS, "database": "sqlite", "cache": "none"})
+    fastapi = derive_context(
+        {**FULL_ANSWERS, "database": "sqlite", "cache": "none", "observability": "none"}
+    )
     assert fastapi.get("compose_services", []) == []
     assert fastapi.get("compose_volumes", []) == ["app-data"]
     assert fastapi.get("backing_services", []) == []
+
+
+def test_compose_runs_each_platform_service_its_flags_ask_for() -> None:
+    # fastapi, redis cache, rabbitmq; the observability profile's services come after these.
+    rabbit = derive_context({**PLATFORM_ANSWERS[2], "observability": "none"})
+    assert rabbit.get("compose_services", []) == ["db", "redis", "rabbitmq", "s3", "celery"]
+    assert rabbit.get("backing_services", []) == ["db", "redis", "rabbitmq"]
+    assert rabbit.get("compose_volumes", []) == [
+        "db-data", "redis-data", "rabbitmq-data", "s3-data"
+    ]  # fmt: skip
+    # A Redis broker without the cache still runs Redis, for the broker alone.
+    broker_only = derive_context(
+        {**FULL_ANSWERS, "cache": "none", "task_queue": "celery", "observability": "none"}
+    )
+    assert broker_only.get("compose_services", []) == ["db", "redis", "celery"]
+    assert broker_only.get("ci_services", []) == ["postgres", "redis"]
+    values = {v["name"]: v["value"] for v in broker_only.get("compose_environment", [])}
+    assert values["CELERY_BROKER_URL"] == "redis://redis:6379/1"
+    assert "REDIS_URL" not in values
+
+
+def test_platform_environment_points_compose_and_ci_at_their_services() -> None:
+    derived = derive_context({**PLATFORM_ANSWERS[6]})  # fastapi, no cache, rabbitmq, cloudfront
+    compose = {v["name"]: v["value"] for v in derived.get("compose_environment", [])}
+    assert compose["CELERY_BROKER_URL"] == "amqp://app:${RABBITMQ_PASSWORD:-}@rabbitmq:5672//"
+    assert "CELERY_RESULT_BACKEND" not in compose  # no Redis in this project
+    assert compose["S3_BUCKET"] == "${S3_BUCKET:-demo}"
+    assert compose["S3_ENDPOINT_URL"] == "http://s3:8333"
+    ci = {v["name"]: v["value"] for v in derived.get("ci_environment", [])}
+    assert ci["CELERY_BROKER_URL"] == "amqp://guest:guest@localhost:5672//"
+    assert ci["S3_BUCKET"] == "test-bucket"
+    assert derived.get("ci_services", []) == ["postgres", "rabbitmq"]
+
+
+def test_django_spatial_uses_geodjangos_database_schemes() -> None:
+    derived = derive_context({**PLATFORM_ANSWERS[8]})  # django
+    assert derived.get("postgres_scheme") == "postgis"
+    assert derived.get("sqlite_scheme") == "spatialite"
+    compose = {v["name"]: v["value"] for v in derived.get("compose_environment", [])}
+    assert compose["DATABASE_URL"].startswith("postgis://postgres:")
 
 
 def test_compose_environment_points_the_app_at_its_services() -> None:
@@ -254,7 +377,7 @@ def test_compose_environment_points_the_app_at_its_services() -> None:
     assert "ALLOWED_HOSTS" in sqlite_values
 
 
-@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS + PLATFORM_ANSWERS)
 def test_env_settings_list_each_name_once_with_a_section(answers: dict[str, object]) -> None:
     settings = derive_context(answers).get("env_settings", [])
     names = [setting["name"] for setting in settings]
@@ -279,7 +402,14 @@ def test_env_settings_bring_each_feature_with_its_toggle() -> None:
     assert everything["django"] == {"CSRF_TRUSTED_ORIGINS", "APP_ROLE", "ADMIN_URL"}
     assert everything["postgres"] == {"POSTGRES_PASSWORD"}
     bare = features(
-        {**FULL_ANSWERS, "auth": "none", "api_docs": "off", "database": "sqlite", "cache": "none"}
+        {
+            **FULL_ANSWERS,
+            "auth": "none",
+            "api_docs": "off",
+            "database": "sqlite",
+            "cache": "none",
+            "observability": "none",
+        }
     )
     # The docs settings stay with the docs off: DOCS_MODE turns them on again later.
     assert set(bare) == {"core", "docs"}
@@ -306,14 +436,15 @@ def test_readme_sections_follow_framework_and_toggles() -> None:
     assert "docs-off" in bare
 
 
-@pytest.mark.parametrize("answers", FEATURE_ANSWERS)
+@pytest.mark.parametrize("answers", FEATURE_ANSWERS + PLATFORM_ANSWERS)
 def test_every_derived_partial_name_has_its_partial_file(answers: dict[str, object]) -> None:
     derived = derive_context(answers)
     wanted = [f"readme/{name}.md" for name in derived.get("readme_sections", [])]
     wanted += [f"readme/settings/{name}.md" for name in derived.get("readme_setting_groups", [])]
     for service in derived.get("compose_services", []):
         wanted += [f"compose/{service}.yaml", f"compose/{service}.override.yaml"]
-    wanted += [f"compose/{service}.prod.yaml" for service in derived.get("backing_services", [])]
+    wanted += [f"compose/{service}.prod.yaml" for service in derived.get("compose_services", [])]
+    wanted += [f"ci/{service}.yaml" for service in derived.get("ci_services", [])]
     framework = answers["framework"]
     wanted += [f"pyproject/ruff-{framework}.toml", f"pyproject/pytest-{framework}.toml"]
     missing = [name for name in wanted if not (PARTIALS / name).is_file()]

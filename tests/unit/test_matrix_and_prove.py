@@ -15,7 +15,7 @@ from stackcraft.app import app
 from stackcraft.prove import _copier_without_git  # pyright: ignore[reportPrivateUsage]
 from stackcraft.render import render_new
 from stackcraft.template import Template
-from stackcraft.variants import enumerate_full, enumerate_pairwise, pairs_of
+from stackcraft.variants import enumerate_full, enumerate_pairwise, feasible_pairs, pairs_of
 from tests.conftest import make_template
 
 runner = CliRunner()
@@ -29,12 +29,30 @@ def _all_pairs(rows: list[dict[str, object]]) -> set[object]:
     return found
 
 
-def test_pairwise_covers_every_pair_the_full_set_holds() -> None:
+def test_pairwise_covers_every_feasible_pair_of_the_real_template() -> None:
     template = Template.load()
-    full = _all_pairs([dict(v.data) for v in enumerate_full(template)])
     pairwise = enumerate_pairwise(template)
-    assert _all_pairs([dict(v.data) for v in pairwise]) == full
-    assert len(pairwise) < len(enumerate_full(template)) / 5
+    assert _all_pairs([dict(v.data) for v in pairwise]) == feasible_pairs(template)
+    assert len(pairwise) < 40
+
+
+def test_pairwise_over_some_factors_covers_their_pairs_in_fewer_rows() -> None:
+    template = Template.load()
+    factors = ("framework", "database", "task_queue", "broker", "object_storage")
+    narrow = enumerate_pairwise(template, factors=factors)
+    wanted = {
+        pair
+        for pair in feasible_pairs(template)
+        if all(name.split("[")[0] in factors for name, _ in pair)
+    }
+    assert wanted <= _all_pairs([dict(v.data) for v in narrow])
+    assert len(narrow) < len(enumerate_pairwise(template))
+
+
+def test_matrix_refuses_a_factor_that_is_not_a_question() -> None:
+    result = runner.invoke(app, ["matrix", "--factors", "framework,colour"])
+    assert result.exit_code == 2
+    assert "--factors 'colour' is not a question of this template" in result.output
 
 
 def test_pairwise_is_deterministic_for_a_seed() -> None:
@@ -48,17 +66,32 @@ def test_matrix_github_format_is_an_include_list_covering_every_pair() -> None:
     assert result.exit_code == 0
     matrix = cast("dict[str, list[dict[str, Any]]]", json.loads(result.stdout))
     rows = matrix["include"]
-    full = _all_pairs([dict(v.data) for v in enumerate_full(Template.load())])
-    assert _all_pairs([row["data"] for row in rows]) == full
+    assert _all_pairs([row["data"] for row in rows]) == feasible_pairs(Template.load())
     first = rows[0]
     assert first["args"].startswith("-d python_version=")
     assert len({row["id"] for row in rows}) == len(rows)
 
 
-def test_matrix_json_full_lists_every_variant() -> None:
+def test_matrix_json_full_lists_every_variant_of_a_small_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = make_template(
+        tmp_path / "tpl",
+        {"x.txt.jinja": "{{ mode }} {{ size }}"},
+        settings="mode: {type: str, choices: [a, b]}\n"
+        "size: {type: str, choices: [s, m, l], when: \"{{ mode == 'a' }}\"}\n",
+    )
+    monkeypatch.setenv("STACKCRAFT_TEMPLATE", str(template))
     result = runner.invoke(app, ["matrix", "--strategy", "full", "--format", "json"])
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)) == len(enumerate_full(Template.load()))
+    rows = cast("list[dict[str, Any]]", json.loads(result.stdout))
+    assert len(rows) == len(enumerate_full(Template.load(template))) == 4
+
+
+def test_matrix_full_refuses_the_real_space_naming_its_size() -> None:
+    result = runner.invoke(app, ["matrix", "--strategy", "full"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "the full variant space holds 129,600 answer sets" in result.output
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
 
 from stackcraft.errors import UnknownPresetError, UserError
 from stackcraft.template import Template
-from stackcraft.variants import PRESETS, enumerate_full, preset_problem, resolve_preset
+from stackcraft.variants import (
+    PRESETS,
+    enumerate_pairwise,
+    enumerate_sample,
+    feasible_pairs,
+    preset_problem,
+    resolve_preset,
+    space_size,
+    variant_id,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,42 +45,42 @@ def test_complete_refuses_an_answer_copier_would_refuse(template: Template) -> N
         template.complete({"project_slug": "os"})
 
 
-def test_full_enumeration_is_every_product_of_the_asked_choices(template: Template) -> None:
-    variants = enumerate_full(template)
-    choice_questions = [q for q in template.questions if q.choices or q.type == "bool"]
-    github_only = {"container_registry", "dependabot"}
-    always = [
-        len(q.values) for q in choice_questions if q.name not in github_only and q.name != "ci"
-    ]
-    registry_and_bot = len(template.question("container_registry").values) * 2
-    expected = 1
-    for count in always:
-        expected *= count
-    assert len(variants) == expected * (registry_and_bot + 1)
+def test_the_space_is_the_product_of_each_branch_of_questions(template: Template) -> None:
+    # What copier asks depends on earlier answers; each factor counts one branch.
+    python, framework, auth, docs = 2, 2, 2, 3
+    database = 2 * 2 + 1  # postgresql (replica x spatial), sqlite
+    cache = 2 + 1  # redis (realtime: none or sse), none
+    tasks = 1 + 2  # none, celery (broker: redis or rabbitmq)
+    storage = 1 + 3  # none, s3 (cdn: none, cloudfront or cloudflare)
+    observability, errors = 3, 2
+    ci = 2 * 2 + 1  # github (registry x dependabot), none
+    expected = python * framework * auth * docs * database * cache * tasks * storage
+    assert space_size(template) == expected * observability * errors * ci
 
 
 def test_variant_ids_are_unique_and_readable(template: Template) -> None:
-    variants = enumerate_full(template)
-    ids = [variant.id for variant in variants]
-    assert len(set(ids)) == len(ids)
-    assert ids[0] == "defaults"
-    assert "django-sqlite-no-cache" in ids
-    assert "py312-no-auth-docs-basic-no-ci" in ids
+    variants = enumerate_sample(template, count=500, seed=1) + enumerate_pairwise(template)
+    ids = {variant.id: variant.data for variant in variants}
+    assert len({tuple(sorted(data.items())) for data in ids.values()}) == len(ids)
+    defaults = template.complete({})
+    assert variant_id(template, defaults) == "defaults"
+    django = template.complete({"framework": "django", "database": "sqlite", "cache": "none"})
+    assert variant_id(template, django) == "django-sqlite-no-cache"
+    rabbit = template.complete({"task_queue": "celery", "broker": "rabbitmq", "ci": "none"})
+    assert variant_id(template, rabbit) == "celery-rabbitmq-no-ci"
 
 
-def test_every_pair_of_values_appears_in_the_full_enumeration(template: Template) -> None:
-    variants = enumerate_full(template)
-    seen = {
-        ((a, va), (b, vb))
-        for v in variants
-        for (a, va), (b, vb) in itertools.combinations(sorted(v.data.items()), 2)
-    }
-    assert (("ci", "none"), ("database", "sqlite")) in seen
-    assert not any(pair[0] == ("ci", "none") and pair[1][0] == "dependabot" for pair in seen)
+def test_pairs_are_feasible_exactly_when_copier_would_ask_both(template: Template) -> None:
+    feasible = feasible_pairs(template)
+    assert (("ci", "none"), ("database", "sqlite")) in feasible
+    assert (("broker", "rabbitmq"), ("cache", "none")) in feasible
+    assert not any(("ci", "none") in pair and pair[1][0] == "dependabot" for pair in feasible)
+    assert not any(("database", "sqlite") in pair and "spatial" in dict(pair) for pair in feasible)
+    assert not any(("cache", "none") in pair and "realtime" in dict(pair) for pair in feasible)
 
 
 def test_presets_name_what_the_template_lacks(template: Template) -> None:
-    assert "read_replica" in preset_problem(PRESETS["fastapi-k8s"], template)
+    assert "deploy_targets" in preset_problem(PRESETS["fastapi-k8s"], template)
 
 
 def test_resolve_preset_refuses_an_unknown_name(template: Template) -> None:

@@ -8,15 +8,21 @@ pooled connection may fail a request).
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from stackcraft.smoke.http import Answer, StepError, request
 from stackcraft.smoke.services import Service
 
 __all__ = ["Limits", "database_outage", "redis_outage"]
+
+# Answers of 200 in a row that make an endpoint recovered: more than the smoke's two server
+# workers, each of which reconnects on its own.
+RECOVERED_IN_A_ROW = 4
 
 
 @dataclass(frozen=True)
@@ -51,19 +57,26 @@ def _down(url: str, headers: dict[str, str], budget: float, *, data: bool) -> fl
 
 
 def _recovered(urls: list[str], headers: dict[str, str], limits: Limits) -> float:
-    """Poll `urls` from the restart until all are 200; return how long that took."""
+    """Poll `urls` from the restart until each answers 200 several times in a row (so every
+    server worker has reconnected, not just the one that answered first); return how long
+    that took."""
     started = time.perf_counter()
     pending = list(urls)
+    in_a_row = 0
     while pending:
         elapsed = time.perf_counter() - started
         if elapsed > limits.recovery + 8:
             raise StepError(f"{pending[0]} still not 200 {elapsed:.1f}s after the restart")
         answer = _timed(pending[0], headers)
         if answer.status == 200:
-            pending.pop(0)
+            in_a_row += 1
+            if in_a_row == RECOVERED_IN_A_ROW:
+                pending.pop(0)
+                in_a_row = 0
         elif answer.status != 503:
             raise StepError(f"GET {pending[0]} answered {answer.status} while recovering")
         else:
+            in_a_row = 0
             time.sleep(0.05)
     recovery = time.perf_counter() - started
     if recovery > limits.recovery:
@@ -75,7 +88,8 @@ def _recovered(urls: list[str], headers: dict[str, str], limits: Limits) -> floa
         answer = _timed(url, headers)
         if answer.status != 200:
             raise StepError(
-                f"GET {url} answered {answer.status} after recovering (request {index + 1})"
+                f"GET {url} answered {answer.status} after recovering (request {index + 1}): "
+                f"{json.dumps(answer.body)[:200]}"
             )
     return recovery
 
@@ -99,19 +113,35 @@ def _outage(
 
 
 def database_outage(
-    service: Service, base: str, *, headers: dict[str, str], limits: Limits = Limits()
+    service: Service,
+    base: str,
+    *,
+    headers: dict[str, str],
+    replica: bool = False,
+    limits: Limits = Limits(),
 ) -> str:
     """Stop PostgreSQL under the app and start it again; return what was measured.
+
+    With a read replica streaming from it (`replica`), lists still answer from the replica
+    while the primary is down: the data endpoint probed is then a new item's, read from
+    the primary.
 
     Raises:
         StepError: when an answer, its timing or the recovery breaks a budget.
     """
     readyz, items = f"{base}/readyz", f"{base}/items"
+    if replica:
+        created = _timed(items, headers, method="POST", body={"title": "fault probe"})
+        item: object = created.body
+        if created.status != 201 or not isinstance(item, dict):
+            raise StepError(f"POST {items} answered {created.status} before the outage, not 201")
+        items = f"{items}/{cast('dict[str, object]', item).get('id')}"
+    path = items.removeprefix(base)
 
     def probe() -> str:
         ready = _down(readyz, headers, limits.readiness, data=False)
         data = _down(items, headers, limits.data, data=True)
-        return f"down: /readyz 503 in {ready:.2f}s, /items 503 in {data:.2f}s with Retry-After"
+        return f"down: /readyz 503 in {ready:.2f}s, {path} 503 in {data:.2f}s with Retry-After"
 
     return _outage(service, probe=probe, urls=[readyz, items], headers=headers, limits=limits)
 

@@ -11,25 +11,36 @@ import base64
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from stackcraft.errors import CheckFailedError
 from stackcraft.project import Project, project_env
-from stackcraft.smoke import faults, proxy, services
+from stackcraft.smoke import faults, observability, platform, platform_services, proxy, services
 from stackcraft.smoke.fuzz import FuzzBudget, fuzz
 from stackcraft.smoke.http import StepError, expect, request
 from stackcraft.validators._base import Status
 
-__all__ = ["SmokeReport", "Step", "smoke"]
+__all__ = [
+    "PlatformEnv",
+    "PlatformRunner",
+    "SmokeReport",
+    "Step",
+    "platform_services_for",
+    "platform_steps",
+    "production_env",
+    "serve",
+    "smoke",
+]
 
 BOOT_SECONDS = 60
 STOP_SECONDS = 30
@@ -158,6 +169,11 @@ def smoke(
             cache = stack.enter_context(services.redis(services_mode, owned=True))
             env["REDIS_URL"] = cache.url
             used.append(f"redis {'started' if cache.started else 'found'} at {cache.url}")
+        platform_env = platform_services_for(
+            project, services_mode, stack, database, cache, used, primary=env["DATABASE_URL"]
+        )
+        env |= platform_env.server
+        test_env |= platform_env.tests
         run.record(
             Step(
                 name="services",
@@ -166,27 +182,26 @@ def smoke(
                 detail="; ".join(used) or "none needed (SQLite)",
             )
         )
+        telemetry = stack.enter_context(observability.prepared(answers.observability))
         run.step("install", lambda: _install(project))
         run.step("migrate", lambda: _migrate(project, env))
         run.step("tests", lambda: _tests(project, test_env))
-        server_env = env | {
-            "ENVIRONMENT": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DOCS_USERNAME": "smoke",
-            "DOCS_PASSWORD": secrets.token_urlsafe(24),
-            "WEB_CONCURRENCY": "2",
-            "ALLOWED_HOSTS": f"{services.LOOPBACK},localhost",
-        }
+        server_env = production_env(env)
+        if telemetry is not None:
+            server_env |= telemetry.server_env()
         port = services.free_port()
         process: list[subprocess.Popen[bytes]] = []
         run.step("boot", lambda: _boot(project, port, server_env, scratch, process, stack))
         base = f"http://{services.LOOPBACK}:{port}"
         session: dict[str, str] = {}
         run.step("GET /healthz", lambda: _status(f"{base}/healthz", 200))
-        run.step("GET /readyz", lambda: _status(f"{base}/readyz", 200))
+        run.step("GET /readyz", lambda: _ready(f"{base}/readyz"))
         run.step("HEAD probes", lambda: _head_probes(base))
         run.step("docs", lambda: _docs(base, answers.api_docs, server_env))
         run.step("round trip", lambda: _round_trip(base, use_jwt=use_jwt, session=session))
+        headers = {"Authorization": f"Bearer {session['token']}"} if "token" in session else {}
+        runner = _LocalRunner(project, server_env, scratch / "worker.log", stack)
+        platform_steps(run, project, base, headers, platform_env, runner)
         # Without Redis each worker counts logins on its own (as the README says).
         counters = 1 if answers.cache == "redis" else int(server_env["WEB_CONCURRENCY"])
         run.step("proxy", lambda: _through_proxy(project, port, use_jwt, counters))
@@ -202,12 +217,27 @@ def smoke(
                 budget=budget,
             ),
         )
-        headers = {"Authorization": f"Bearer {session['token']}"} if "token" in session else {}
+        if telemetry is not None:
+            pending = observability.pending_reason(project.path, tracing=telemetry.tracing)
+            for name, action in observability.steps(
+                telemetry,
+                project=project.path,
+                base=base,
+                app_port=port,
+                headers=headers,
+                log=scratch / "server.log",
+                slug=answers.project_slug,
+                environment=server_env["ENVIRONMENT"],
+                database=answers.database == "postgresql",
+            ):
+                run.step_or_skip(name, pending, action)
         if database is not None:
             run.step_or_skip(
                 "fault: database",
                 _not_ours(database),
-                lambda: faults.database_outage(database, base, headers=headers),
+                lambda: faults.database_outage(
+                    database, base, headers=headers, replica=platform_env.replica is not None
+                ),
             )
         if cache is not None:
             run.step_or_skip(
@@ -218,6 +248,189 @@ def smoke(
         if process:
             run.step("stop (SIGTERM)", lambda: _stop(process[0], scratch), always=True)
     return SmokeReport(project=project.path, steps=tuple(run.steps))
+
+
+def production_env(env: Mapping[str, str], *, workers: int = 2) -> dict[str, str]:
+    """Return `env` plus what the production server needs: fresh secrets, loopback hosts."""
+    return dict(env) | {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DOCS_USERNAME": "smoke",
+        "DOCS_PASSWORD": secrets.token_urlsafe(24),
+        "WEB_CONCURRENCY": str(workers),
+        "ALLOWED_HOSTS": f"{services.LOOPBACK},localhost",
+    }
+
+
+def serve(
+    project: Project, env: Mapping[str, str], scratch: Path, stack: contextlib.ExitStack
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start the project's gunicorn on a free loopback port, exactly as the boot step does.
+
+    Returns the server's base URL and its master process; the master and its workers are
+    stopped when `stack` closes. The server logs to `scratch`/server.log.
+
+    Raises:
+        StepError: when gunicorn is missing, exits, or does not answer /healthz in time.
+    """
+    port = services.free_port()
+    process: list[subprocess.Popen[bytes]] = []
+    _boot(project, port, dict(env), scratch, process, stack)
+    return f"http://{services.LOOPBACK}:{port}", process[0]
+
+
+@dataclass
+class PlatformEnv:
+    """What the platform services add to the server's and the tests' environments."""
+
+    server: dict[str, str] = field(default_factory=dict[str, str])
+    tests: dict[str, str] = field(default_factory=dict[str, str])
+    replica: services.Service | None = None
+    replica_problem: str = ""
+    sentry: platform_services.SentrySink | None = None
+
+
+class PlatformRunner(Protocol):
+    """How the platform probes start the project's other processes."""
+
+    def start_worker(self) -> tuple[str, Callable[[], int | None]]:
+        """Start `<slug> worker`; return what was started and a check of its exit code."""
+        ...
+
+    def sentry_check(self, dsn: str) -> tuple[int, str]:
+        """Run `<slug> sentry-check` with SENTRY_DSN=`dsn`; return its exit code and output."""
+        ...
+
+
+@dataclass
+class _LocalRunner:
+    """The worker and the Sentry check as processes of the project's own environment."""
+
+    project: Project
+    env: dict[str, str]
+    log: Path
+    stack: contextlib.ExitStack
+
+    def start_worker(self) -> tuple[str, Callable[[], int | None]]:
+        # A metrics port of its own: the default 9808 may be another run's worker's.
+        env = {**self.env, "WORKER_METRICS_PORT": str(services.free_port())}
+        worker = self.stack.enter_context(platform.worker_process(self.project, env, self.log))
+        return f"{self.project.answers.project_slug} worker, pid {worker.pid}", worker.poll
+
+    def sentry_check(self, dsn: str) -> tuple[int, str]:
+        slug = self.project.answers.project_slug
+        done = self.project.run(slug, "sentry-check", env={**self.env, "SENTRY_DSN": dsn})
+        return done.returncode, done.output
+
+
+def platform_services_for(
+    project: Project,
+    mode: str,
+    stack: contextlib.ExitStack,
+    database: services.Service | None,
+    cache: services.Service | None,
+    used: list[str],
+    *,
+    primary: str,
+) -> PlatformEnv:
+    """Find or start what the project's platform services need; say what in `used`."""
+    answers = project.answers
+    found = PlatformEnv()
+    redis_url = cache.url if cache is not None else ""
+    if answers.task_queue == "celery":
+        if answers.broker == "rabbitmq":
+            broker = stack.enter_context(platform_services.rabbitmq(mode))
+            broker_url = broker.url
+            used.append(f"rabbitmq {'started' if broker.started else 'found'}: {broker_url}")
+        else:
+            if not redis_url:
+                # A Redis of this run's own (auto): two runs sharing one would each have
+                # their worker take the other's jobs from the same queue.
+                broker = stack.enter_context(services.redis(mode, owned=True))
+                redis_url = broker.url
+                used.append(f"redis (broker) at {redis_url}")
+            broker_url = redis_url.rsplit("/", 1)[0] + "/1"
+        found.server["CELERY_BROKER_URL"] = found.tests["CELERY_BROKER_URL"] = broker_url
+        if redis_url:
+            found.server["CELERY_RESULT_BACKEND"] = redis_url.rsplit("/", 1)[0] + "/2"
+    if answers.object_storage == "s3":
+        bucket = f"smoke-{uuid.uuid4().hex[:8]}"
+        endpoint = stack.enter_context(platform_services.s3_endpoint(bucket))
+        s3 = {
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": endpoint.url,
+            "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "smoke",
+            "S3_SECRET_ACCESS_KEY": "smoke",
+        }
+        found.server |= s3
+        found.tests |= s3
+        used.append(f"s3 (moto) at {endpoint.url}, bucket {bucket}")
+    if answers.spatial:
+        problem = platform_services.postgis_problem()
+        if problem:
+            raise CheckFailedError(problem)
+    if answers.read_replica and isinstance(database, services.Postgres):
+        try:
+            replica = stack.enter_context(platform_services.standby(database))
+        except CheckFailedError as error:
+            found.replica_problem = f"not run: {error}"
+        else:
+            found.replica = replica
+            # The standby holds the same databases: the primary's URL on the standby's port.
+            found.server["DATABASE_REPLICA_URL"] = primary.replace(
+                f":{database.port}/", f":{replica.port}/"
+            )
+            used.append(f"postgresql standby streaming at {replica.url}")
+    if answers.error_tracking == "sentry":
+        found.sentry = stack.enter_context(platform_services.sentry_sink())
+        used.append(f"sentry sink at {found.sentry.dsn}")
+    return found
+
+
+def platform_steps(
+    run: _Run,
+    project: Project,
+    base: str,
+    headers: dict[str, str],
+    found: PlatformEnv,
+    runner: PlatformRunner,
+) -> None:
+    """Probe each platform service the project has, through the booted server; `runner`
+    starts the worker and runs the Sentry check (as local processes, or in containers)."""
+    answers = project.answers
+    if answers.task_queue == "celery":
+        exited: list[Callable[[], int | None]] = []
+
+        def start_worker() -> str:
+            said, check = runner.start_worker()
+            exited.append(check)
+            return said
+
+        run.step("worker", start_worker)
+        run.step("job", lambda: platform.job_completes(base, headers, exited[0]))
+    if answers.realtime == "sse":
+        run.step("events", lambda: platform.sse_delivers(base, headers))
+    if answers.object_storage == "s3":
+        run.step("attachments", lambda: platform.attachment_round_trip(base, headers))
+    if answers.spatial:
+        run.step("nearby", lambda: platform.nearby_finds_the_near_item(base, headers))
+    if answers.read_replica:
+        replica = found.replica
+        run.step_or_skip(
+            "replica",
+            found.replica_problem,
+            lambda: platform.replica_serves_lists(base, headers, _present(replica)),
+        )
+    if found.sentry is not None:
+        sink = found.sentry
+        run.step("sentry", lambda: platform.sentry_receives(sink, runner.sentry_check))
+
+
+def _present(service: services.Service | None) -> services.Service:
+    if service is None:
+        raise StepError("no replica was started")
+    return service
 
 
 def _not_ours(service: services.Service) -> str:
@@ -263,13 +476,20 @@ def _tests(project: Project, env: dict[str, str]) -> str:
 
 
 def _first_failure(output: str) -> str:
-    """Return the most telling line of a failed pytest run: an error, a failure, the summary."""
+    """Return the most telling line of a failed pytest run: an error, a failure, the summary,
+    followed by the last exception the failing tests logged, if any (a 500's cause)."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for marker in ("FAILED ", "ERROR ", "INTERNALERROR", "Error", "error"):
         found = next((line for line in lines if marker in line), None)
         if found:
-            return found[:300]
+            raised = [line for line in lines if _RAISED.match(line)]
+            return found[:300] + (f" (raised: {raised[-1][:300]})" if raised else "")
     return lines[-1][:300] if lines else "(no output)"
+
+
+# The last line of a traceback in captured logs: "package.SomeError: message"; assertions
+# are the test's own failure, already named.
+_RAISED = re.compile(r"^(?!E\s|AssertionError)[A-Za-z_][\w.]*(Error|Exception): ")
 
 
 def _last_line(text: str) -> str:
@@ -353,6 +573,29 @@ def _stop(child: subprocess.Popen[bytes], scratch: Path) -> str:
 def _status(url: str, status: int) -> str:
     payload = expect(url, status).body
     return json.dumps(payload, separators=(",", ":"))[:200]
+
+
+# How long a freshly booted service may take to report ready, as an orchestrator's
+# readiness probe would retry it; and the pause between probes.
+READY_DEADLINE_SECONDS = 15.0
+READY_INTERVAL_SECONDS = 0.5
+
+
+def _ready(url: str) -> str:
+    """Probe /readyz until it answers 200, within READY_DEADLINE_SECONDS; say how many
+    probes that took when more than one (a dependency slow to answer its first check)."""
+    deadline = time.monotonic() + READY_DEADLINE_SECONDS
+    probes = 0
+    while True:
+        probes += 1
+        try:
+            detail = _status(url, 200)
+        except StepError:
+            if time.monotonic() + READY_INTERVAL_SECONDS > deadline:
+                raise
+            time.sleep(READY_INTERVAL_SECONDS)
+            continue
+        return detail if probes == 1 else f"{detail} (after {probes} probes)"
 
 
 def _docs(base: str, mode: str, env: dict[str, str]) -> str:

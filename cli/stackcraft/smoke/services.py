@@ -100,6 +100,12 @@ class Postgres(Service):
 
     psql: str = "psql"
     port: int = 5432
+    # The pg_ctl of a server this run started ("" for one it found).
+    pg_ctl: str = ""
+
+    def sql(self, statement: str) -> None:
+        """Run one SQL statement as postgres; CheckFailedError when it fails."""
+        _psql(self.psql, self.port, statement)
 
     def database(self, scheme: str = "postgresql") -> str:
         """Create an empty database and return its URL with `scheme` (e.g. postgresql+asyncpg)."""
@@ -196,7 +202,12 @@ def _start_postgres(psql: str) -> Postgres:
     data = Path(tempfile.mkdtemp(prefix="stackcraft-pg-"))
     port = free_port()
     service = Postgres(
-        name="postgresql", url=f"{LOOPBACK}:{port}", started=True, psql=psql, port=port
+        name="postgresql",
+        url=f"{LOOPBACK}:{port}",
+        started=True,
+        psql=psql,
+        port=port,
+        pg_ctl=pg_ctl,
     )
     service.cleanups.append(lambda: shutil.rmtree(data, ignore_errors=True))
     # PostgreSQL refuses to run as root: run it as the `postgres` user when we are root.

@@ -17,10 +17,14 @@ from stackcraft.errors import CheckFailedError, UserError
 from stackcraft.project import Project
 from stackcraft.validators import (
     actionlint,
+    alloy,
     compose,
+    grafana,
     hadolint,
     lock,
+    loki_tempo,
     nginx,
+    promtool,
     pyright,
     ruff,
     shellcheck,
@@ -40,6 +44,10 @@ _MODULES: tuple[ModuleType, ...] = (
     shellcheck,
     nginx,
     yamllint,
+    promtool,
+    grafana,
+    loki_tempo,
+    alloy,
 )
 TOOLS: tuple[str, ...] = tuple(str(module.NAME) for module in _MODULES)
 

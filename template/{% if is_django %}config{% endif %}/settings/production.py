@@ -10,7 +10,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 - a settings module extends its base
-from .base import env, expect_environment
+from .base import SILENCED_SYSTEM_CHECKS, env, expect_environment
 
 expect_environment("production")
 if not env.ALLOWED_HOSTS:
@@ -33,6 +33,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
 SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,
     # HSTS preload asks browsers to hard-code https for the domain and every subdomain, a
     # commitment only the domain's owner can make: add SECURE_HSTS_PRELOAD = True then.
     "security.W021",

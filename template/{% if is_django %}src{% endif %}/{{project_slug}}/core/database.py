@@ -1,10 +1,13 @@
-"""The database seen from requests: which errors mean "unavailable", and the pool's check.
+"""The database seen from requests: which errors mean "unavailable", the pool's check, and
+which reads may lag behind writes (a read replica may serve those).
 
 Imported by the settings (config/env.py), so it reads no settings at import time, and it
 imports no driver: SQLite projects install none.
 """
 
-from contextlib import suppress
+from collections.abc import Generator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from django.db import InterfaceError, OperationalError
@@ -13,6 +16,9 @@ from django.db import InterfaceError, OperationalError
 # exhausted: psycopg_pool's PoolTimeout reaches Django as OperationalError), as opposed to
 # a mistake in the request or the code.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+# Set while a request's reads may be a little stale: a read replica's router reads it.
+_reads_may_lag: ContextVar[bool] = ContextVar("reads_may_lag", default=False)
 
 
 class _Drainable(Protocol):
@@ -60,3 +66,23 @@ def check_pooled_connection(connection: PooledConnection) -> None:
         if pool is not None:
             pool.drain()
         raise
+
+
+@contextmanager
+def reads_may_lag() -> Generator[None]:
+    """Mark the queries of the block as reads that may lag behind writes (list endpoints).
+
+    A project with a read replica (DATABASE_REPLICA_URL) reads them there; every other
+    query, in the block or not, and every write, goes to the primary. Async ORM calls carry
+    the mark into the thread that runs them.
+    """
+    token = _reads_may_lag.set(True)
+    try:
+        yield
+    finally:
+        _reads_may_lag.reset(token)
+
+
+def reads_may_lag_now() -> bool:
+    """Return True inside `reads_may_lag()`."""
+    return _reads_may_lag.get()

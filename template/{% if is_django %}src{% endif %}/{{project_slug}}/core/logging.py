@@ -41,7 +41,11 @@ class TextFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: time (ISO 8601, UTC), level, logger, message,
-    request_id (null outside a request) and, with exc_info, the formatted exception.
+    request_id (null outside a request), trace_id and span_id (32 and 16 lowercase hex,
+    null outside a traced request) and, with exc_info, the formatted exception.
+
+    The request id is the one RequestIdFilter gives the record; the trace ids are those
+    core/tracing.py gives every record when tracing is on.
     """
 
     @override
@@ -52,6 +56,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
+            "trace_id": getattr(record, "trace_id", None),
+            "span_id": getattr(record, "span_id", None),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -1,5 +1,8 @@
-"""Middleware: request ids, JSON errors, the probes answered ahead of host checks, and the
-admin's own CSP.
+"""Middleware: request ids, JSON errors, the probes answered ahead of host checks, the
+admin's own CSP, and Django's and whitenoise's middleware made to run on the event loop.
+
+Every middleware here runs sync or async, as the server does: under ASGI none hands the
+request to a thread (Django's MiddlewareMixin would, twice per middleware).
 """
 
 import inspect
@@ -7,20 +10,22 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, cast, override
 
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware import clickjacking, common, csp, security
 from django.middleware.csp import get_nonce
 from django.template.response import SimpleTemplateResponse
 from django.utils.csp import CSP, build_policy
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
 from .errors import detail_for, response_for_exception
 from .logging import request_id
 from .urls import probe_urlpatterns
-
-type GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 # An X-Request-ID worth keeping (nginx sends its own 32 hex digits); any other is replaced.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -72,6 +77,85 @@ class HybridMiddleware:
         return response
 
 
+class OnTheEventLoop(MiddlewareMixin):
+    """Base of Django middleware whose hooks do no I/O: in an async chain they run on the
+    event loop, where MiddlewareMixin would hand each hook to a thread and back.
+    """
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        """Run the hooks around the rest of the chain, without leaving the event loop."""
+        process_request = getattr(self, "process_request", None)
+        response = process_request(request) if process_request else None
+        response = response or await self.get_response(request)  # pyright: ignore[reportGeneralTypeIssues, reportUnknownVariableType] - async in this mode
+        process_response = getattr(self, "process_response", None)
+        if process_response:
+            response = process_response(request, response)
+        return response  # pyright: ignore[reportUnknownVariableType]
+
+
+class SecurityMiddleware(OnTheEventLoop, security.SecurityMiddleware):
+    """Django's: https redirect, HSTS, nosniff, referrer and opener policies."""
+
+
+class ContentSecurityPolicyMiddleware(OnTheEventLoop, csp.ContentSecurityPolicyMiddleware):
+    """Django's: SECURE_CSP on every response (a view may override it)."""
+
+
+class XFrameOptionsMiddleware(OnTheEventLoop, clickjacking.XFrameOptionsMiddleware):
+    """Django's: X-Frame-Options: DENY."""
+
+
+class CommonMiddleware(OnTheEventLoop, common.CommonMiddleware):
+    """Django's: the Host header checked against ALLOWED_HOSTS (400), Content-Length."""
+
+
+class _WhiteNoise(Protocol):
+    autorefresh: bool
+    files: dict[str, Any]
+
+    def find_file(self, url: str) -> Any: ...
+
+    def serve(self, static_file: Any, request: HttpRequest) -> HttpResponseBase: ...
+
+
+class StaticFilesMiddleware(HybridMiddleware):
+    """whitenoise's middleware (STATIC_URL's files, collected), async: a request for another
+    path costs a dictionary look-up, and only a static file is read in a thread.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        super().__init__(get_response)
+        # whitenoise ships no types: what this class uses of it is _WhiteNoise.
+        whitenoise_class = import_string("whitenoise.middleware.WhiteNoiseMiddleware")
+        self.whitenoise = cast("_WhiteNoise", whitenoise_class(get_response))
+
+    @override
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
+            return self._serve_async(request)
+        static_file = self._find(request)
+        if static_file is not None:
+            return self.whitenoise.serve(static_file, request)
+        return self.get_response(request)
+
+    async def _serve_async(self, request: HttpRequest) -> HttpResponseBase:
+        if self.whitenoise.autorefresh:
+            # Looked up on disk at each request (local and test settings only).
+            static_file = await sync_to_async(self._find, thread_sensitive=False)(request)
+        else:
+            static_file = self._find(request)
+        if static_file is None:
+            return await self.get_response(request)
+        return await sync_to_async(self.whitenoise.serve, thread_sensitive=False)(
+            static_file, request
+        )
+
+    def _find(self, request: HttpRequest) -> Any:
+        if self.whitenoise.autorefresh:
+            return self.whitenoise.find_file(request.path_info)
+        return self.whitenoise.files.get(request.path_info)
+
+
 class RequestIdMiddleware(HybridMiddleware):
     """Gives each request an id: its X-Request-ID when well formed, else a new uuid4 hex.
 
@@ -103,16 +187,24 @@ class JsonErrorMiddleware(HybridMiddleware):
     does not log it again. The admin's pages under ADMIN_URL keep their own error pages.
     """
 
+    # Answers a view's exception that is not a bug; None lets Django answer 500. A coroutine
+    # in an async chain, where Django would hand a synchronous one to a thread.
+    process_exception: Callable[[HttpRequest, Exception], Any]
+
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         super().__init__(get_response)
         self.admin_prefix = f"/{settings.ADMIN_URL}"
+        self.process_exception = self._answer_async if self.is_async else self._answer
 
-    def process_exception(
-        self, request: HttpRequest, exception: Exception
-    ) -> HttpResponseBase | None:
-        """Answer a view's exception that is not a bug; None lets Django answer 500."""
+    def _answer(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         return response_for_exception(exception)
 
+    async def _answer_async(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        return response_for_exception(exception)
+
+    @override
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         """Replace the body of an error answer that is not JSON."""
         if (
@@ -133,25 +225,39 @@ class JsonErrorMiddleware(HybridMiddleware):
         return response
 
 
-class ProbeMiddleware:
+class ProbeMiddleware(HybridMiddleware):
     """Answers /healthz and /readyz before host validation, sessions and authentication.
 
     Container healthchecks and orchestrators call the app by IP address over plain http, so
     their Host header is not in ALLOWED_HOSTS; production settings exempt these paths from
     the https redirect too (SECURE_REDIRECT_EXEMPT). The security headers of the middleware
-    listed above this one still apply.
+    listed above this one still apply. (The ASGI application answers most GET /healthz
+    before Django with this very answer: core/asgi.py.)
     """
 
-    def __init__(self, get_response: GetResponse) -> None:
-        self.get_response = get_response
-        self.probes = {f"/{pattern.pattern}": pattern.callback for pattern in probe_urlpatterns}
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        super().__init__(get_response)
+        self.probes: dict[str, Callable[..., Any]] = {
+            f"/{pattern.pattern}": pattern.callback for pattern in probe_urlpatterns
+        }
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    @override
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         """Answer a probe here (HEAD like GET, without the body); pass any other request on."""
         probe = self.probes.get(request.path_info)
         if probe is None:
             return self.get_response(request)
-        response = probe(request)
+        if self.is_async:
+            return self._probe_async(probe, request)
+        # The probes' views are async; a synchronous server (runserver, tests) waits for them.
+        return self._finish(request, async_to_sync(probe)(request))
+
+    async def _probe_async(
+        self, probe: Callable[..., Awaitable[HttpResponseBase]], request: HttpRequest
+    ) -> HttpResponseBase:
+        return self._finish(request, await probe(request))
+
+    def _finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         # REST framework responses render lazily; Django renders them after URL dispatch only.
         if isinstance(response, SimpleTemplateResponse):
             response.render()
@@ -160,20 +266,20 @@ class ProbeMiddleware:
         return response
 
 
-class AdminContentSecurityPolicyMiddleware:
+class AdminContentSecurityPolicyMiddleware(HybridMiddleware):
     """Gives the admin's pages (under ADMIN_URL) a policy that lets them work.
 
     Every other response keeps SECURE_CSP, which forbids loading anything. Listed below
     ContentSecurityPolicyMiddleware, which leaves a header set here alone.
     """
 
-    def __init__(self, get_response: GetResponse) -> None:
-        self.get_response = get_response
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        super().__init__(get_response)
         self.prefix = f"/{settings.ADMIN_URL}"
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    @override
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         """Add the admin's policy to responses under ADMIN_URL."""
-        response = self.get_response(request)
         if request.path_info.startswith(self.prefix):
             policy = build_policy(ADMIN_CSP, get_nonce(request))
             response.headers.setdefault("Content-Security-Policy", policy)

@@ -5,12 +5,14 @@ CHECK_TIMEOUT_SECONDS for them all: a dependency that hangs is reported down in 
 the probe, which must not time out itself.
 """
 
+import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection
+from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -19,25 +21,32 @@ CHECK_TIMEOUT_SECONDS = 0.8
 # A check that outlives the wait keeps its thread until its own timeout ends it; a few
 # spare threads keep one stuck check from delaying the next probe's.
 _checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readiness")
+# Sent with `states` (each check's state) after every probe: core/metrics.py records them.
+checked = Signal()
 
 
-def check_dependencies() -> dict[str, str]:
+async def check_dependencies() -> dict[str, str]:
     """Return each dependency's state: "ok", or "down: <error type>" ("down: timeout")."""
     # Looked up on every probe, so a test may replace a check (or the setting).
     probes: dict[str, Callable[[], None]] = {
         name: import_string(path) for name, path in settings.READINESS_CHECKS.items()
     }
-    running: dict[str, Future[str]] = {
-        name: _checks.submit(_check, name, probe) for name, probe in probes.items()
+    running: dict[str, asyncio.Future[str]] = {
+        name: asyncio.wrap_future(_checks.submit(_check, name, probe))
+        for name, probe in probes.items()
     }
-    wait(running.values(), timeout=CHECK_TIMEOUT_SECONDS)
+    if running:
+        await asyncio.wait(running.values(), timeout=CHECK_TIMEOUT_SECONDS)
     states: dict[str, str] = {}
     for name, check in running.items():
         if check.done():
             states[name] = check.result()
         else:
+            # Its thread runs on until the check's own timeout; nobody waits for it.
+            check.cancel()
             logger.warning("Readiness check %s took over %ss", name, CHECK_TIMEOUT_SECONDS)
             states[name] = "down: timeout"
+    checked.send(sender=check_dependencies, states=states)
     return states
 
 

@@ -5,13 +5,13 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from .api import AsyncAPIView
 from .readiness import check_dependencies
 from .serializers import HealthSerializer, ReadinessSerializer
 
 
-class ProbeView(APIView):
+class ProbeView(AsyncAPIView):
     """A probe: anyone may call it, no token is read."""
 
     authentication_classes = ()
@@ -25,7 +25,7 @@ class HealthView(ProbeView):
     uses_database = False
 
     @extend_schema(responses=HealthSerializer, tags=["health"])
-    def get(self, request: Request) -> Response:
+    async def get(self, request: Request) -> Response:
         """Liveness: the process answers. No I/O, so a slow database never restarts it."""
         return Response({"status": "ok"})
 
@@ -37,9 +37,9 @@ class ReadinessView(ProbeView):
         responses={status.HTTP_200_OK: ReadinessSerializer, 503: ReadinessSerializer},
         tags=["health"],
     )
-    def get(self, request: Request) -> Response:
+    async def get(self, request: Request) -> Response:
         """Readiness: every dependency answers; 503 names the ones that do not."""
-        checks = check_dependencies()
+        checks = await check_dependencies()
         ready = all(result == "ok" for result in checks.values())
         return Response(
             {"status": "ok" if ready else "unavailable", "checks": checks},

@@ -10,11 +10,32 @@ from typing import Any, ClassVar, override
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
+
+# Sent after QuerySet.update() changed users (which sends no post_save), with `pks`, the
+# primary keys of the rows it matched: caches of accounts forget them.
+users_updated = Signal()
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    """Users' queries: an update says which users it changed (users_updated)."""
+
+    @override
+    def update(self, **kwargs: Any) -> int:
+        pks = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        if pks:
+            users_updated.send(sender=self.model, pks=pks)
+        return count
 
 
 class UserManager(BaseUserManager["User"]):
     """Creates users; emails are stored and looked up in lower case."""
+
+    @override
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     @override
     @classmethod

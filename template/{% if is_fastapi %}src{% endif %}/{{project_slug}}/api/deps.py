@@ -1,10 +1,12 @@
-"""Route dependencies as Annotated aliases: declare `session: SessionDep` in a route.
+"""Route dependencies as Annotated aliases: declare `session: SessionDep` in a route
+(`ReadSessionDep` for list reads, which a read replica may serve).
 
 The items' owner is `ownership.ItemOwnerDep`.
 """
 
 import logging
 from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -28,7 +30,16 @@ async def get_session(request: Request) -> AsyncGenerator[AsyncSession]:
     Raises DatabaseUnavailableError (answered 503) when the request failed because the
     database could not be reached.
     """
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with _request_session(request.app.state.sessionmaker) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _request_session(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncGenerator[AsyncSession]:
+    # One request's session from `factory`: an unreachable database becomes a 503, and the
+    # session is closed (or its broken connection discarded) after the response.
     session = factory()
     try:
         yield session
@@ -50,5 +61,26 @@ async def _close(session: AsyncSession) -> None:
         await session.invalidate()
 
 
+async def get_read_session(
+    request: Request, primary: Annotated[AsyncSession, Depends(get_session)]
+) -> AsyncGenerator[AsyncSession]:
+    """Yield a session for reads that may lag behind writes (list endpoints).
+
+    It reads the read replica when the app has one (DATABASE_REPLICA_URL); else it is the
+    request's primary session, the one get_session gives the rest of the request, so a
+    request holds one pooled connection, not two. A read that must see this request's
+    writes uses get_session.
+
+    Raises DatabaseUnavailableError (answered 503) when the database could not be reached.
+    """
+    factory: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    if factory is request.app.state.sessionmaker:
+        yield primary
+        return
+    async with _request_session(factory) as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]

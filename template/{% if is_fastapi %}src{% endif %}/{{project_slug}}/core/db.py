@@ -3,12 +3,8 @@
 from typing import Any
 
 from sqlalchemy import event, exc, make_url, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .config import Settings
 
@@ -37,6 +33,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     replaced instead of failing a request; SQLite gets foreign keys and a busy timeout.
     """
     url = make_url(settings.DATABASE_URL)
+    # Looked up when called, not imported: an instrumentation (tracing) that wraps it
+    # process-wide then sees every engine made after it.
+    create_async_engine = sqlalchemy_asyncio.create_async_engine
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)

@@ -1,10 +1,15 @@
-"""Logging for the service's own loggers: JSON lines or text, each record with its request id.
+"""Logging for the service's own loggers: JSON lines or text, each record with its request id
+and, when tracing is on, the ids of the span it was logged in.
 
 gunicorn and uvicorn configure their own loggers; this module configures the package's.
+gunicorn.conf.py gives gunicorn's (and so uvicorn's) the same JsonFormatter and
+RequestIdFilter when LOG_FORMAT is json: one shape for every line.
 """
 
 import json
 import logging
+import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Literal, TextIO
@@ -14,22 +19,48 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(name)s] [%(request_id)s] %(message)s"
 
+# Returns the current span's trace id (32 hex) and span id (16 hex), or (None, None).
+type SpanIds = Callable[[], tuple[str | None, str | None]]
+
+
+def _no_span() -> tuple[str | None, str | None]:
+    return None, None
+
+
+# Tracing (core/tracing.py, observability=full) replaces it with OpenTelemetry's reader.
+_span_ids: list[SpanIds] = [_no_span]
+
+
+def span_ids() -> tuple[str | None, str | None]:
+    """Return the current span's trace id and span id as lowercase hex, or (None, None)."""
+    return _span_ids[0]()
+
+
+def read_span_ids_with(reader: SpanIds) -> None:
+    """Stamp records with the ids `reader` returns from now on (tracing installs its own)."""
+    _span_ids[0] = reader
+
 
 class RequestIdFilter(logging.Filter):
-    """Stamps each record with the id of the request being served, when there is one."""
+    """Stamps each record with the id of the request being served, when there is one, and
+    with the trace and span ids of the current span (None when there is none)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Set `record.request_id` (outside a request it stays unset); keep every record."""
+        """Set `record.request_id` (outside a request it stays unset), `record.trace_id` and
+        `record.span_id`; keep every record."""
         current = request_id.get()
         if current is not None:
             record.request_id = current
+        record.trace_id, record.span_id = span_ids()
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id [, exception].
+    """One JSON object per line: time, level, logger, message, request_id, trace_id,
+    span_id [, exception].
 
-    The shape log collectors parse without a pattern; the time is ISO 8601 in UTC.
+    The shape log collectors parse without a pattern; the time is ISO 8601 in UTC. The ids
+    are null when the record was not logged in a request (or a span).
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -40,6 +71,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
+            "trace_id": getattr(record, "trace_id", None),
+            "span_id": getattr(record, "span_id", None),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -47,7 +80,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class PackageHandler(logging.StreamHandler[TextIO]):
-    """The stderr handler `configure_logging` installs, so a second call can replace it."""
+    """The stdout handler `configure_logging` installs, so a second call can replace it."""
 
 
 def build_formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
@@ -58,7 +91,7 @@ def build_formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
 
 
 def configure_logging(level: str, log_format: Literal["json", "text"] = "text") -> None:
-    """Send the package's records at `level` and above to stderr, formatted as `log_format`.
+    """Send the package's records at `level` and above to stdout, formatted as `log_format`.
 
     Calling it again (another app in the same process) replaces the handler it added.
     """
@@ -67,7 +100,8 @@ def configure_logging(level: str, log_format: Literal["json", "text"] = "text") 
     for handler in package_logger.handlers[:]:
         if isinstance(handler, PackageHandler):
             package_logger.removeHandler(handler)
-    handler = PackageHandler()
+    # stdout, as gunicorn's access log: a container's collector reads one stream per service.
+    handler = PackageHandler(sys.stdout)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(build_formatter(log_format))
     package_logger.addHandler(handler)

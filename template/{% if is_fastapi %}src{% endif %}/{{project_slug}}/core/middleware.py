@@ -1,14 +1,16 @@
 """Pure ASGI middleware (no per-request task): request ids, security headers, allowed
-hosts, the request-body cap, and the last guard against unhandled exceptions."""
+hosts, the request-body cap, and the last guard against unhandled exceptions; and how
+metrics and traces name a request's route."""
 
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logging import request_id
@@ -35,6 +37,40 @@ DOCS_CSP = (
 )
 # Browsers heed HSTS only over https; the proxy in front sets the scheme (X-Forwarded-Proto).
 HSTS = "max-age=63072000; includeSubDomains"
+
+# Wraps the whole stack, outside even the request ids: what observes every request
+# (metrics, tracing) adds one to `app.state.outer_middleware` (main.Service).
+type OuterMiddleware = Callable[[ASGIApp], ASGIApp]
+
+
+def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str | None:
+    """Return the template of the route `scope` goes to (`/items/{item_id}`), or None.
+
+    A route whose path matches but not its method (405) still names the request. The
+    template, never the raw path, is what metrics label and spans are named by: raw paths
+    hold ids, one series or span name per item.
+    """
+    partial: str | None = None
+    for route in _flattened(routes):
+        if not isinstance(route, Route | Mount):
+            continue
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return route.path_format
+        if match is Match.PARTIAL and partial is None:
+            partial = route.path_format
+    return partial
+
+
+def _flattened(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    # FastAPI keeps an included router whole (one route holding its routes) rather than
+    # copying its routes into the app's; their paths are whole, as no router has a prefix.
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is None:
+            yield route
+        else:
+            yield from _flattened(included.routes)
 
 
 class RequestIdMiddleware:
@@ -192,20 +228,32 @@ class BodySizeLimitMiddleware:
     A Content-Length above the cap is refused before the app runs; a body without one
     (chunked) is counted as it streams in, and the read that crosses the cap raises
     RequestBodyTooLargeError, which FastAPI re-raises from its body parsing and answers.
+    Paths starting with a key of `prefix_limits` (uploads) have that cap instead.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, prefix_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.prefix_limits = dict(prefix_limits or {})
+
+    def limit_for(self, path: str) -> int:
+        """Return the largest body accepted on `path`."""
+        for prefix, limit in self.prefix_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 413 for a declared oversize body; otherwise count what the app reads."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            error = RequestBodyTooLargeError(self.max_bytes)
+        if declared.isdigit() and int(declared) > max_bytes:
+            error = RequestBodyTooLargeError(max_bytes)
             response = JSONResponse({"detail": error.detail}, status_code=error.status_code)
             await response(scope, receive, send)
             return
@@ -217,8 +265,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise RequestBodyTooLargeError(self.max_bytes)
+                if received > max_bytes:
+                    raise RequestBodyTooLargeError(max_bytes)
             return message
 
         async def send_tracking_start(message: Message) -> None:

@@ -20,6 +20,8 @@ CHECK_TIMEOUT_SECONDS = 0.8
 SHUTDOWN_WAIT_SECONDS = 3.0
 
 Probe = Callable[[], Awaitable[None]]
+# Told each check's outcome (name, up) as a probe answers: the readiness gauge (metrics).
+ReadinessListener = Callable[[str, bool], None]
 
 
 class ReadinessChecks:
@@ -27,9 +29,17 @@ class ReadinessChecks:
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Future[None]] = {}
+        self.listeners: list[ReadinessListener] = []
 
     async def check(self, name: str, probe: Probe) -> str:
-        """Return "ok", or "down: <why>" when `probe` fails or has not answered in time."""
+        """Return "ok", or "down: <why>" when `probe` fails or has not answered in time;
+        tell the listeners which."""
+        outcome = await self._outcome(name, probe)
+        for listener in self.listeners:
+            listener(name, outcome == "ok")
+        return outcome
+
+    async def _outcome(self, name: str, probe: Probe) -> str:
         running = self._running.get(name)
         if running is None or running.done():
             running = asyncio.ensure_future(probe())

@@ -1,0 +1,1 @@
+"""Building and running generated images with a real OCI engine (Docker, else podman)."""
