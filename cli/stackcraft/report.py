@@ -69,7 +69,8 @@ def show_new(result: RenderResult, template: Template, python: PythonCheck | Non
         console.print(f"\n[yellow]{escape(python.fix)}[/yellow]", soft_wrap=True)
     console.print("\nNext steps:")
     console.print(f"  cd {result.path}")
-    console.print(f"  uv run {slug} serve      # http://127.0.0.1:8000/docs, on SQLite")
+    page = "/healthz" if result.answers.get("api_docs") == "off" else "/docs"
+    console.print(f"  uv run {slug} serve      # http://127.0.0.1:8000{page}, on SQLite")
     console.print("  uv run pytest")
     console.print("  (README.md in the project lists every other command)")
 

@@ -31,6 +31,14 @@ def test_new_with_defaults_writes_a_project_with_its_answers(tmp_path: Path) -> 
     assert "uv run my_service serve" in result.output
 
 
+@pytest.mark.parametrize(("api_docs", "page"), [("public", "/docs"), ("off", "/healthz")])
+def test_new_points_at_a_page_the_project_serves(tmp_path: Path, api_docs: str, page: str) -> None:
+    args = ["new", str(tmp_path / "svc"), "--defaults", "-d", f"api_docs={api_docs}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"http://127.0.0.1:8000{page}," in result.output
+
+
 def test_new_leaves_no_staging_directory_behind(tmp_path: Path) -> None:
     result = runner.invoke(app, ["new", str(tmp_path / "svc"), "--defaults"])
     assert result.exit_code == 0, result.output

@@ -3,8 +3,10 @@
 from typing import Any
 
 from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import Pool
 
 from .config import Settings
 
@@ -37,9 +39,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     # process-wide then sees every engine made after it.
     create_async_engine = sqlalchemy_asyncio.create_async_engine
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 15})
-        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-        return engine
+        return create_async_engine(url, connect_args={"timeout": 15})
     return create_async_engine(
         url,
         pool_size=settings.DATABASE_POOL_SIZE,
@@ -82,8 +82,14 @@ async def ping_database(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
+# One listener for every pool of the process, not one per engine: SQLAlchemy keeps
+# per-engine listeners in a registry keyed by id(), which tests that make and drop many
+# engines can trip when an id is reused (KeyError in _collection_gced).
+@event.listens_for(Pool, "connect")
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys unless each connection turns them on.
+    if not isinstance(dbapi_connection, AsyncAdapt_aiosqlite_connection):
+        return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
