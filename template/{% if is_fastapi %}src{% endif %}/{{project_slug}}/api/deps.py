@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..core.config import Settings
-from ..core.db import DatabaseUnavailableError, is_unavailable
+from ..core.db import GATE, ConnectionGate, DatabaseUnavailableError, is_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +41,17 @@ async def _request_session(
     # One request's session from `factory`: an unreachable database becomes a 503, and the
     # session is closed (or its broken connection discarded) after the response.
     session = factory()
-    try:
-        yield session
-    except Exception as error:
-        if is_unavailable(error):
-            raise DatabaseUnavailableError from error
-        raise
-    finally:
-        await _close(session)
+    gate: ConnectionGate = session.info[GATE]
+    # The session's connection is back in the pool before the next session is admitted.
+    async with gate.admitted():
+        try:
+            yield session
+        except Exception as error:
+            if is_unavailable(error):
+                raise DatabaseUnavailableError from error
+            raise
+        finally:
+            await _close(session)
 
 
 async def _close(session: AsyncSession) -> None:

@@ -1,5 +1,8 @@
 """The database engine and sessions: SQLAlchemy 2 async, on PostgreSQL or SQLite."""
 
+import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, exc, make_url, text
@@ -51,13 +54,57 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Return the factory of request sessions bound to `engine`.
+class ConnectionGate:
+    """Admits sessions while the pool has connections for them, first come first served.
+
+    SQLAlchemy's asyncio pool hands a connection given back to whichever request asks
+    next, even ahead of the requests already waiting: under load a few of those then wait
+    out the whole POOL_TIMEOUT_SECONDS and answer 503 while the database is healthy. Here
+    they wait in line (asyncio.Semaphore is fair), so the pool itself never makes anyone
+    wait. `limit` None admits every session (SQLite).
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self._slots = asyncio.Semaphore(limit) if limit else None
+
+    @asynccontextmanager
+    async def admitted(self) -> AsyncGenerator[None]:
+        """Hold a place for one session's connection while the block runs.
+
+        Raises:
+            DatabaseUnavailableError: no connection came free within POOL_TIMEOUT_SECONDS.
+        """
+        if self._slots is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(POOL_TIMEOUT_SECONDS):
+                await self._slots.acquire()
+        except TimeoutError as error:
+            msg = f"no database connection came free within {POOL_TIMEOUT_SECONDS}s"
+            raise DatabaseUnavailableError(msg) from error
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+# The key of a session's info (Session.info) that holds the gate of its engine's pool.
+GATE = "connection_gate"
+
+
+def create_session_factory(
+    engine: AsyncEngine, settings: Settings
+) -> async_sessionmaker[AsyncSession]:
+    """Return the factory of request sessions bound to `engine`, made from `settings`.
 
     Objects stay usable after commit (expire_on_commit=False), so a route can return what
-    it just saved without another query.
+    it just saved without another query. Each session's info carries the ConnectionGate of
+    the engine's pool (as many places as the pool has connections, overflow included).
     """
-    return async_sessionmaker(engine, expire_on_commit=False)
+    sqlite = make_url(settings.DATABASE_URL).get_backend_name() == "sqlite"
+    gate = ConnectionGate(None if sqlite else 2 * settings.DATABASE_POOL_SIZE)
+    return async_sessionmaker(engine, expire_on_commit=False, info={GATE: gate})
 
 
 def is_unavailable(error: BaseException) -> bool:
