@@ -7,28 +7,19 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from stackcraft import __version__, report
-from stackcraft.doctor import diagnose
 from stackcraft.errors import NoTerminalError, StackcraftError, UserError
-from stackcraft.project import Project
 from stackcraft.prompts import RichAsker, confirm_summary
-from stackcraft.prove import Tier
-from stackcraft.prove import prove as run_prove
 from stackcraft.pythons import check_python
 from stackcraft.render import parse_data, render_new
-from stackcraft.smoke.container import smoke_container
-from stackcraft.smoke.run import SmokeReport
-from stackcraft.smoke.run import smoke as run_smoke
 from stackcraft.template import Template
-from stackcraft.toggle import change_answers
-from stackcraft.update import update_project
+from stackcraft.tiers import Tier
 from stackcraft.validators import TOOLS, ValidationReport
-from stackcraft.validators import validate as run_validators
 from stackcraft.variants import (
     SMOKE_FACTORS,
     Strategy,
@@ -38,6 +29,11 @@ from stackcraft.variants import (
     variants_for,
 )
 from stackcraft.wizard import run_wizard
+
+# The other commands' modules are imported by the command that runs them: importing them
+# all would slow every command's start, `new` included.
+if TYPE_CHECKING:
+    from stackcraft.smoke.run import SmokeReport
 
 __all__ = ["app", "main"]
 
@@ -210,6 +206,9 @@ def validate(
     """Run every real validator that applies to PATH; exit 1 when any fails."""
 
     def action() -> ValidationReport:
+        from stackcraft.project import Project
+        from stackcraft.validators import validate as run_validators
+
         project = Project.open(path)
         on_outcome = None if as_json else report.show_outcome
         return run_validators(project, only=only or (), on_outcome=on_outcome)
@@ -248,6 +247,10 @@ def smoke(
     """Install, migrate, test, boot and probe PATH, then stop it; exit 1 on any failure."""
 
     def action() -> SmokeReport:
+        from stackcraft.project import Project
+        from stackcraft.smoke.container import smoke_container
+        from stackcraft.smoke.run import smoke as run_smoke
+
         on_step = None if as_json else report.show_step
         tier = smoke_container if container else run_smoke
         return tier(Project.open(path), services_mode=services.value, on_step=on_step)
@@ -340,6 +343,8 @@ def update(
     ] = False,
 ) -> None:
     """Pull template changes into PATH, keeping your edits; exit 1 when conflicts are left."""
+    from stackcraft.update import update_project
+
     result = _run(lambda: update_project(path, vcs_ref=vcs_ref, dry_run=dry_run, template=template))
     report.show_update(result)
     if result.applied and result.conflicts:
@@ -361,6 +366,8 @@ def add(
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help=_DRY_RUN_HELP)] = False,
 ) -> None:
     """Turn features on (or change answers) through Copier's update; exit 1 on conflicts."""
+    from stackcraft.toggle import change_answers
+
     result = _run(lambda: change_answers(project, add=answers, dry_run=dry_run))
     report.show_toggle(result)
     if result.failed:
@@ -378,6 +385,8 @@ def remove(
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help=_DRY_RUN_HELP)] = False,
 ) -> None:
     """Turn features off (none, off or false) through Copier's update; exit 1 on conflicts."""
+    from stackcraft.toggle import change_answers
+
     result = _run(lambda: change_answers(project, remove=keys, dry_run=dry_run))
     report.show_toggle(result)
     if result.failed:
@@ -406,6 +415,8 @@ def prove(
     ] = False,
 ) -> None:
     """Render every variant of a strategy and run a tier on each; exit 1 if any fails."""
+    from stackcraft.prove import prove as run_prove
+
     with report.ProveProgress(enabled=not as_json) as progress:
         result = _run(
             lambda: run_prove(
@@ -430,6 +441,8 @@ def prove(
 @app.command(cls=_Command)
 def doctor() -> None:
     """Show which tools and services are present, with versions, and how to get the rest."""
+    from stackcraft.doctor import diagnose
+
     report.show_doctor(_run(diagnose))
 
 

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,11 @@ from stackcraft.render import plain_copy, render_new
 from stackcraft.smoke.container import not_applicable, smoke_container, unavailable
 from stackcraft.smoke.run import smoke
 from stackcraft.template import Template
+from stackcraft.tiers import TIERS, Tier
 from stackcraft.validators import validate
 from stackcraft.variants import Variant, variants_for
 
 __all__ = ["TIERS", "ProveReport", "Tier", "VariantResult", "prove"]
-
-
-class Tier(StrEnum):
-    """How far each variant is proved: rendered, validated, smoke-tested, or run as an image."""
-
-    RENDER = "render"
-    STATIC = "static"
-    SMOKE = "smoke"
-    CONTAINER = "container"
-
-
-TIERS = tuple(tier.value for tier in Tier)
 
 
 @dataclass(frozen=True)

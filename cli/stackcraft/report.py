@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stackcraft.doctor import Check
-from stackcraft.prove import ProveReport, VariantResult
-from stackcraft.pythons import PythonCheck
-from stackcraft.render import RenderResult
-from stackcraft.smoke.container import not_applicable
-from stackcraft.smoke.run import SmokeReport, Step
-from stackcraft.template import Template
-from stackcraft.toggle import ToggleResult
-from stackcraft.update import UpdatePlan, UpdateResult
-from stackcraft.validators import Outcome, ValidationReport
-from stackcraft.variants import PresetCatalogue, Variant, as_data_flags
+from stackcraft.variants import as_data_flags
+
+# Types only: importing the modules of every command would slow each command's start.
+if TYPE_CHECKING:
+    from stackcraft.doctor import Check
+    from stackcraft.prove import ProveReport, VariantResult
+    from stackcraft.pythons import PythonCheck
+    from stackcraft.render import RenderResult
+    from stackcraft.smoke.run import SmokeReport, Step
+    from stackcraft.template import Template
+    from stackcraft.toggle import ToggleResult
+    from stackcraft.update import UpdatePlan, UpdateResult
+    from stackcraft.validators import Outcome, ValidationReport
+    from stackcraft.variants import PresetCatalogue, Variant
 
 __all__ = [
     "ProveProgress",
@@ -184,6 +188,8 @@ def show_smoke(report: SmokeReport) -> None:
     table.add_row("total", "", f"{total:.2f}", "")
     console.print(table)
     verdict = "[green]smoke passed[/green]" if report.ok else "[red]smoke failed[/red]"
+    from stackcraft.smoke.container import not_applicable  # imported late: see TYPE_CHECKING
+
     if not_applicable(report):
         verdict = "[yellow]smoke skipped[/yellow]: no image can be built here (see base images)"
     console.print(verdict)
