@@ -50,6 +50,8 @@ def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str | None:
     template, never the raw path, is what metrics label and spans are named by: raw paths
     hold ids, one series or span name per item.
     """
+    if scope["path"] in PROBE_PATHS:  # the most frequent requests, and routes of their own
+        return scope["path"]
     partial: str | None = None
     for route in _flattened(routes):
         if not isinstance(route, Route | Mount):
@@ -144,11 +146,24 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, docs_path: str = "/docs") -> None:
         self.app = app
         self.docs_path = docs_path
-        self.headers = {
-            "X-Content-Type-Options": "nosniff",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
-            "Cross-Origin-Opener-Policy": "same-origin",
+        # Encoded once, as ASGI sends them: lowercase names, latin-1 bytes.
+        common = [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cross-origin-opener-policy", "same-origin"),
+        ]
+        self.added = {
+            (docs, https): [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in [
+                    *common,
+                    ("content-security-policy", DOCS_CSP if docs else API_CSP),
+                    *([("strict-transport-security", HSTS)] if https else []),
+                ]
+            ]
+            for docs in (False, True)
+            for https in (False, True)
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -156,17 +171,14 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] == self.docs_path else API_CSP
-        https = scope["scheme"] == "https"
+        added = self.added[scope["path"] == self.docs_path, scope["scheme"] == "https"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
-                if https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in added if name not in present]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
