@@ -450,9 +450,12 @@ class _ContainerRunner:
 
     def start_worker(self) -> tuple[str, Callable[[], int | None]]:
         name = f"stackcraft-smoke-worker-{self.run_id}"
+        # On the host's network, a metrics port of its own: the default 9808 may be another
+        # run's worker's (prove -j 2 runs two at once).
+        metrics_port = f"WORKER_METRICS_PORT={services.free_port()}"
         done = self.engine.run(
-            "run", "--detach", "--no-healthcheck", "--name", name, *self.flags, self.tag,
-            self.slug, "worker", timeout=120,
+            "run", "--detach", "--no-healthcheck", "--name", name, *self.flags,
+            "--env", metrics_port, self.tag, self.slug, "worker", timeout=120,
         )  # fmt: skip
         if done.returncode != 0:
             said = _last(done.stderr)

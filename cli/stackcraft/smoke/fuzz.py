@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -79,21 +80,30 @@ def _schema(project: Project, base: str, env: dict[str, str]) -> dict[str, objec
 
 
 def _built_schema(project: Project, env: dict[str, str]) -> dict[str, object]:
-    """The schema the project's code builds when it serves none (api_docs=off)."""
-    if project.answers.framework == "django":
-        command = ["python", "manage.py", "spectacular", "--format", "openapi-json"]
-    else:
-        slug = project.answers.project_slug
-        code = (
-            f"import json, sys; from {slug}.main import app; json.dump(app.openapi(), sys.stdout)"
-        )
-        command = ["python", "-c", code]
-    run = project.run(*command, env=env, timeout=120)
-    try:
-        return dict(json.loads(run.stdout))
-    except (json.JSONDecodeError, TypeError, ValueError) as error:
-        last = (run.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise StepError(f"could not build the OpenAPI schema: {last}") from error
+    """The schema the project's code builds when it serves none (api_docs=off).
+
+    It is written to a file, not stdout: the app logs to stdout while it starts (in
+    production on SQLite, a warning says so), which would corrupt the JSON.
+    """
+    with tempfile.TemporaryDirectory(prefix="stackcraft-schema-") as scratch:
+        written = Path(scratch) / "openapi.json"
+        if project.answers.framework == "django":
+            command = ["python", "manage.py", "spectacular", "--format", "openapi-json"]
+            command += ["--file", str(written)]
+        else:
+            slug = project.answers.project_slug
+            code = (
+                f"import json, sys; from {slug}.main import app; "
+                "open(sys.argv[1], 'w').write(json.dumps(app.openapi()))"
+            )
+            command = ["python", "-c", code, str(written)]
+        run = project.run(*command, env=env, timeout=120)
+        try:
+            return dict(json.loads(written.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError, ValueError) as error:
+            said = (run.stderr.strip() or run.stdout.strip()).splitlines()
+            last = said[-1] if said else f"(no output; exit code {run.returncode})"
+            raise StepError(f"could not build the OpenAPI schema: {last}") from error
 
 
 def fuzz(
