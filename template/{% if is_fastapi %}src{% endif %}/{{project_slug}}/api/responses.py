@@ -18,7 +18,7 @@ class ErrorMessage(BaseModel):
 
 type Responses = dict[int | str, dict[str, Any]]
 
-_RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
 
 BAD_REQUEST: Responses = {
     status.HTTP_400_BAD_REQUEST: {
@@ -42,14 +42,14 @@ RATE_LIMITED: Responses = {
     status.HTTP_429_TOO_MANY_REQUESTS: {
         "model": ErrorMessage,
         "description": "Too many attempts; see Retry-After",
-        "headers": {"Retry-After": _RETRY_AFTER},
+        "headers": {"Retry-After": RETRY_AFTER},
     }
 }
 DATABASE_UNAVAILABLE: Responses = {
     status.HTTP_503_SERVICE_UNAVAILABLE: {
         "model": ErrorMessage,
         "description": "The database is unavailable; see Retry-After",
-        "headers": {"Retry-After": _RETRY_AFTER},
+        "headers": {"Retry-After": RETRY_AFTER},
     }
 }
 # Every route that reads the database; those taking a body add BODY_TOO_LARGE.
