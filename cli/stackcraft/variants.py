@@ -22,6 +22,7 @@ from stackcraft.space import FactorValue, VariantSpace, factor_values
 from stackcraft.template import Question, Template
 
 __all__ = [
+    "CONTAINER_FACTORS",
     "FULL_LIMIT",
     "PRESETS",
     "SMOKE_FACTORS",
@@ -68,6 +69,10 @@ SMOKE_FACTORS = (
     "object_storage",
     "observability",
 )
+
+# The questions the container tier covers pairwise: the smoke tier's, and those that change
+# what the image holds (its Python, the spatial system libraries, the SSE server's packages).
+CONTAINER_FACTORS = (*SMOKE_FACTORS, "python_version", "spatial", "realtime")
 
 Pair = tuple[tuple[str, object], tuple[str, object]]
 
@@ -503,7 +508,7 @@ def variants_for(
     """Return the variants of `strategy`; `count` and `seed` steer `sample` (and pairwise ties).
 
     `factors` restricts pairwise to pairs of those questions (the smoke tier's set is
-    SMOKE_FACTORS, SPEC section 6).
+    SMOKE_FACTORS, SPEC section 6; the container tier's, CONTAINER_FACTORS).
 
     Raises:
         UserError: for an unknown strategy, or a sample count below 1.

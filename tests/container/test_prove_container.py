@@ -1,4 +1,5 @@
-"""The container tier over the pairwise set: every image that can be built here boots (`prove`)."""
+"""The container tier, pairwise over what changes the image or the services it talks to
+(CONTAINER_FACTORS): every image that can be built here boots (`prove`)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from typer.testing import CliRunner
 from stackcraft.app import app
 from stackcraft.containers.engine import Engine
 from stackcraft.containers.standins import DEBIAN_PYTHONS, registry_answers
+from stackcraft.variants import CONTAINER_FACTORS
 
 runner = CliRunner()
 pytestmark = pytest.mark.xdist_group("container")
 
 
 def test_every_buildable_pairwise_variant_passes_the_container_tier(engine: Engine) -> None:
-    args = ["prove", "--strategy", "pairwise", "--tier", "container", "-j", "2", "--json"]
-    result = runner.invoke(app, args)
+    factors = ",".join(CONTAINER_FACTORS)
+    args = ["prove", "--strategy", "pairwise", "--factors", factors, "--tier", "container"]
+    result = runner.invoke(app, [*args, "-j", "2", "--json"])
     report = cast("dict[str, Any]", json.loads(result.stdout))
     variants = cast("list[dict[str, Any]]", report["variants"])
     # One line per failed variant, whole: a dict's repr would be cut in its middle.
