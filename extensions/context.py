@@ -962,14 +962,18 @@ def env_settings(
             feature="jwt",
         )
         env.add("LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR", "100", feature="jwt")
-        if django:
-            env.add(
-                "USER_CACHE_SECONDS",
-                "5",
-                "How long a token's account (active or not) is cached between requests; a change\n"
-                "through the ORM applies at once, any other within this. 0 = read it every time.",
-                feature="jwt",
-            )
+        seen = (
+            "a change\nthrough the ORM applies at once, any other within this."
+            if django
+            else "a change is\nseen within this."
+        )
+        env.add(
+            "USER_CACHE_SECONDS",
+            "5",
+            f"How long a token's account found active is cached between requests; {seen}"
+            " 0 = read it every time.",
+            feature="jwt",
+        )
     # DOCS_MODE exists in every project (default: the api_docs answer), so docs turned
     # off at generation can be turned on later without touching the code.
     env.add(

@@ -51,7 +51,7 @@ from stackcraft.containers.standins import (
 )
 from stackcraft.errors import CheckFailedError
 from stackcraft.project import Project
-from stackcraft.smoke import faults, services
+from stackcraft.smoke import services
 from stackcraft.smoke.http import StepError, request
 from stackcraft.smoke.run import (
     BOOT_SECONDS,
@@ -59,13 +59,13 @@ from stackcraft.smoke.run import (
     Step,
     _docs,
     _head_probes,
-    _not_ours,
     _ready,
     _round_trip,
     _Run,
     _status,
     _tail,
     _through_proxy,
+    fault_steps,
     platform_services_for,
     platform_steps,
 )
@@ -196,20 +196,15 @@ def smoke_container(
         headers = {"Authorization": f"Bearer {session['token']}"} if "token" in session else {}
         runner = _ContainerRunner(engine, tag, shared, answers.project_slug, run_id, scratch, stack)
         platform_steps(run, project, base, headers, platform_env, runner)
-        if database is not None:
-            run.step_or_skip(
-                "fault: database",
-                _not_ours(database),
-                lambda: faults.database_outage(
-                    database, base, headers=headers, replica=platform_env.replica is not None
-                ),
-            )
-        if cache is not None:
-            run.step_or_skip(
-                "fault: redis",
-                _not_ours(cache),
-                lambda: faults.redis_outage(cache, base, headers=headers, use_jwt=use_jwt),
-            )
+        fault_steps(
+            run,
+            base,
+            headers=headers,
+            database=database,
+            cache=cache,
+            replica=platform_env.replica is not None,
+            use_jwt=use_jwt,
+        )
         if container:
             run.step("stop (SIGTERM)", lambda: _stop(engine, name, scratch), always=True)
     return SmokeReport(project=project.path, steps=tuple(run.steps))

@@ -35,6 +35,7 @@ __all__ = [
     "PlatformRunner",
     "SmokeReport",
     "Step",
+    "fault_steps",
     "platform_services_for",
     "platform_steps",
     "production_env",
@@ -231,20 +232,15 @@ def smoke(
                 database=answers.database == "postgresql",
             ):
                 run.step_or_skip(name, pending, action)
-        if database is not None:
-            run.step_or_skip(
-                "fault: database",
-                _not_ours(database),
-                lambda: faults.database_outage(
-                    database, base, headers=headers, replica=platform_env.replica is not None
-                ),
-            )
-        if cache is not None:
-            run.step_or_skip(
-                "fault: redis",
-                _not_ours(cache),
-                lambda: faults.redis_outage(cache, base, headers=headers, use_jwt=use_jwt),
-            )
+        fault_steps(
+            run,
+            base,
+            headers=headers,
+            database=database,
+            cache=cache,
+            replica=platform_env.replica is not None,
+            use_jwt=use_jwt,
+        )
         if process:
             run.step("stop (SIGTERM)", lambda: _stop(process[0], scratch), always=True)
     return SmokeReport(project=project.path, steps=tuple(run.steps))
@@ -431,6 +427,32 @@ def _present(service: services.Service | None) -> services.Service:
     if service is None:
         raise StepError("no replica was started")
     return service
+
+
+def fault_steps(
+    run: _Run,
+    base: str,
+    *,
+    headers: dict[str, str],
+    database: services.Service | None,
+    cache: services.Service | None,
+    replica: bool,
+    use_jwt: bool,
+) -> None:
+    """Stop the database, then Redis, under the app at `base` and start each again: a
+    step each for the services this variant uses, skipped for one this run did not start."""
+    if database is not None:
+        run.step_or_skip(
+            "fault: database",
+            _not_ours(database),
+            lambda: faults.database_outage(database, base, headers=headers, replica=replica),
+        )
+    if cache is not None:
+        run.step_or_skip(
+            "fault: redis",
+            _not_ours(cache),
+            lambda: faults.redis_outage(cache, base, headers=headers, use_jwt=use_jwt),
+        )
 
 
 def _not_ours(service: services.Service) -> str:
