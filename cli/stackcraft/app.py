@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -96,6 +97,14 @@ class _Command(TyperCommand):
         return option
 
 
+def _existing(path: Path) -> Path:
+    """Return `path`, or its nearest ancestor that exists."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def _run(action: Callable[[], T]) -> T:
     """Run one command's core call, turning our errors into a red line and an exit code.
 
@@ -174,9 +183,17 @@ def new(
             answers = run_wizard(template, answers, RichAsker(report.console))
             if not confirm_summary(report.console, answers, str(dest)):
                 raise typer.Exit(1)
-        result = render_new(dest, template=template, data=answers, defaults=True)
-        version = result.answers.get("python_version")
-        python = check_python(str(version), cwd=result.path) if version else None
+        # Whether uv will find the project's Python is asked while the render runs: it
+        # waits on other processes either way (the project adds no uv settings to ask in).
+        version = answers.get("python_version")
+        with ThreadPoolExecutor(max_workers=1) as background:
+            checking = (
+                background.submit(check_python, str(version), cwd=_existing(dest.parent))
+                if version
+                else None
+            )
+            result = render_new(dest, template=template, data=answers, defaults=True)
+            python = checking.result() if checking is not None else None
         report.show_new(result, template, python)
 
     _run(action)
