@@ -176,16 +176,17 @@ def new(
         answers = {**(resolve_preset(preset, template) if preset else {})}
         answers.update(parse_data(data or [], template))
         if defaults:
-            template.complete(answers)  # refuses a bad or inapplicable answer up front
+            # Refuses a bad or inapplicable answer up front.
+            version = template.complete(answers).get("python_version")
         else:
             if not sys.stdin.isatty():
                 raise NoTerminalError()
             answers = run_wizard(template, answers, RichAsker(report.console))
             if not confirm_summary(report.console, answers, str(dest)):
                 raise typer.Exit(1)
+            version = answers.get("python_version")
         # Whether uv will find the project's Python is asked while the render runs: it
         # waits on other processes either way (the project adds no uv settings to ask in).
-        version = answers.get("python_version")
         with ThreadPoolExecutor(max_workers=1) as background:
             checking = (
                 background.submit(check_python, str(version), cwd=_existing(dest.parent))
