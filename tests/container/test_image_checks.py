@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from stackcraft.containers import standins
 from stackcraft.containers.engine import Engine, ImageInfo
-from stackcraft.containers.image import build_failure, problems_in
+from stackcraft.containers.image import BuildFailedError, build_failure, build_image, problems_in
 from stackcraft.containers.standins import (
     NoBaseImageError,
     base_image_names,
@@ -14,6 +16,7 @@ from stackcraft.containers.standins import (
     final_base,
     python_unavailable,
 )
+from stackcraft.process import ToolRun
 
 DOCKERFILE = """\
 # syntax=docker/dockerfile:1
@@ -152,3 +155,64 @@ def test_a_python_no_debian_release_ships_has_no_stand_in_and_says_who_covers_it
 def test_an_image_with_no_stand_in_recipe_is_refused_by_name(offline: Engine) -> None:
     with pytest.raises(NoBaseImageError, match=r"^nginx:1.30-alpine: .*no stand-in recipe"):
         ensure_base_images(offline, ["nginx:1.30-alpine"])
+
+
+_TIMED_OUT = """\
+[2/3] STEP 7/7: RUN uv sync --locked --no-dev --no-editable
+  cause: operation timed out
+Error: building at STEP "RUN uv sync --locked --no-dev --no-editable": exit status 2
+"""
+_BAD_COPY = """\
+[2/3] STEP 5/7: COPY missing.txt /app/
+Error: building at STEP "COPY missing.txt /app/": checking on sources: no such file
+"""
+
+
+def _scripted(monkeypatch: pytest.MonkeyPatch, *outputs: tuple[int, str]) -> list[str]:
+    """Make every engine's `run` answer with `outputs` in turn; return the list of runs."""
+    runs: list[str] = []
+    remaining = list(outputs)
+
+    def run(_engine: Engine, *args: str, timeout: float = 600, cwd: Path | None = None) -> ToolRun:
+        runs.append(" ".join(args))
+        code, text = remaining.pop(0)
+        return ToolRun(returncode=code, stdout=text, stderr="", seconds=1.0)
+
+    monkeypatch.setattr(Engine, "run", run)
+    return runs
+
+
+PODMAN = Engine(kind="podman", binary="podman", version="4.3.1", env={})
+
+
+def test_a_build_the_network_stopped_is_tried_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = _scripted(monkeypatch, (2, _TIMED_OUT), (0, "--> 0123456789ab\n"))
+
+    built = build_image(PODMAN, tmp_path, "localhost/t:1")
+
+    assert len(runs) == 2
+    assert "operation timed out" in built.retried
+    assert built.seconds == 2.0
+    assert built.images == ("0123456789ab",)
+
+
+def test_a_build_the_network_stopped_twice_fails_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = _scripted(monkeypatch, (2, _TIMED_OUT), (2, _TIMED_OUT))
+
+    with pytest.raises(BuildFailedError, match="operation timed out"):
+        build_image(PODMAN, tmp_path, "localhost/t:1")
+    assert len(runs) == 2
+
+
+def test_a_build_that_failed_on_its_own_is_not_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = _scripted(monkeypatch, (2, _BAD_COPY))
+
+    with pytest.raises(BuildFailedError, match=r'stopped at "COPY missing\.txt /app/"'):
+        build_image(PODMAN, tmp_path, "localhost/t:1")
+    assert len(runs) == 1

@@ -10,6 +10,7 @@ removed afterwards unless another image still needs it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import shutil
 import tarfile
@@ -40,6 +41,13 @@ _PODMAN_STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.+)$")
 _DOCKER_STEP = re.compile(r"^\s*>\s*\[([^\]]+)\]\s+(.+?):?$")
 _PODMAN_ERROR = re.compile(r'^Error: building at STEP "(.+?)": (.+)$')
 _CREATED = re.compile(r"^--> (?:Using cache )?([0-9a-f]{11,64})$")
+# What uv, pip and apt print when the package index did not answer in time or at all: a
+# build that failed so is tried once more (its cached layers make that cheap).
+_NETWORK_FAILURE = re.compile(
+    r"operation timed out|error sending request|dns error|connection (?:reset|refused)"
+    r"|Temporary failure resolving|Failed to fetch|Read timed out",
+    re.IGNORECASE,
+)
 _COMPILERS = re.compile(
     r"^(?:[\w-]+-linux-gnu-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|cpp|tcc|gfortran)(?:-[\d.]+)?$"
 )
@@ -49,11 +57,13 @@ _DIST_INFO = re.compile(r"/site-packages/([^/]+?)-[^/-]+\.dist-info(?:/|$)")
 
 @dataclass(frozen=True)
 class Build:
-    """A finished build: its tag and every image id it printed (for removal)."""
+    """A finished build: its tag, every image id it printed (for removal), and, when a
+    first attempt failed on the network, why it was tried again."""
 
     tag: str
     images: tuple[str, ...]
     seconds: float
+    retried: str = ""
 
 
 class BuildFailedError(CheckFailedError):
@@ -78,13 +88,22 @@ def build_image(engine: Engine, project: Path, tag: str) -> Build:
     else:
         args = ["build", "-t", tag, "."]
     done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
-    images = tuple(
-        found.group(1) for line in done.output.splitlines() if (found := _CREATED.match(line))
-    )
-    built = Build(tag=tag, images=images, seconds=done.seconds)
+    images = _created(done.output)
+    retried = ""
+    if done.returncode != 0 and _NETWORK_FAILURE.search(done.output):
+        retried = build_failure(done.output)
+        first = done.seconds
+        done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
+        images += _created(done.output)
+        done = dataclasses.replace(done, seconds=first + done.seconds)
+    built = Build(tag=tag, images=images, seconds=done.seconds, retried=retried)
     if done.returncode != 0:
         raise BuildFailedError(output=done.output, build=built)
     return built
+
+
+def _created(output: str) -> tuple[str, ...]:
+    return tuple(found.group(1) for line in output.splitlines() if (found := _CREATED.match(line)))
 
 
 def build_failure(output: str) -> str:

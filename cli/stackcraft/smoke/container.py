@@ -246,7 +246,10 @@ def _build(engine: Engine, project: Project, tag: str, stack: contextlib.ExitSta
         stack.callback(remove_build, engine, failed.build)
         raise
     stack.callback(remove_build, engine, built)
-    return f"{tag} by {engine.kind} build in {built.seconds:.1f}s"
+    said = f"{tag} by {engine.kind} build in {built.seconds:.1f}s"
+    if built.retried:
+        said += f", tried twice: the first stopped on the network ({built.retried})"
+    return said
 
 
 def _image(engine: Engine, project: Project, tag: str) -> str:
