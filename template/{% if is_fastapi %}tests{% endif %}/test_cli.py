@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from {{ project_slug }} import cli, commands
+from .package import cli, commands
 
 
 def test_serve_defaults_to_a_local_reloading_server() -> None:

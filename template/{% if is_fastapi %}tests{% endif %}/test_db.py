@@ -7,8 +7,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import make_url, text
 
-from {{ project_slug }}.core import db
-from {{ project_slug }}.core.config import Settings
+from .package import Settings, db
 
 
 async def test_sqlite_connections_enforce_foreign_keys(settings: Settings) -> None:

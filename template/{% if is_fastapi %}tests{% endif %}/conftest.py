@@ -29,23 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Scope
 
-from {{ project_slug }}.core.config import Settings
-from {{ project_slug }}.core.logging import RequestIdFilter
-from {{ project_slug }}.models import Base
-{%- if use_spatial %}
-from {{ project_slug }}.spatial import spatialite_problem
-{%- endif %}
-
-# Importing the app module builds its module-level app from the environment and `.env`;
-# these keep that import working whatever the developer's `.env` holds.
+# Importing the app module (package.py does) builds its module-level app from the
+# environment and `.env`; these keep that import working whatever the developer's `.env` holds.
 os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 os.environ["DOCS_PASSWORD"] = secrets.token_urlsafe(24)
 
-from {{ project_slug }}.main import create_app
+from .package import NAME, SQLITE_PROBLEM, Base, RequestIdFilter, Settings, create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "{{ project_slug }}"
 DOCS_USERNAME = "docs"
 DOCS_PASSWORD = "docs-password-for-tests"
 PASSWORD = "correct horse battery staple"
@@ -103,10 +95,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Return DATABASE_URL from the environment, else a new SQLite file's URL."""
     if url := os.environ.get("DATABASE_URL"):
         return url
-{%- if use_spatial %}
-    if problem := spatialite_problem("sqlite"):
-        pytest.skip(problem)  # it names what to install, and DATABASE_URL
-{%- endif %}
+    if SQLITE_PROBLEM:
+        pytest.skip(SQLITE_PROBLEM)  # it names what to install, and DATABASE_URL
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -184,7 +174,7 @@ async def silent_server() -> AsyncGenerator[int]:
 @pytest.fixture
 def service_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     """Return `caplog`, also capturing the package's records (they skip the root logger)."""
-    package_logger = logging.getLogger(PACKAGE)
+    package_logger = logging.getLogger(NAME)
     caplog.handler.addFilter(RequestIdFilter())
     package_logger.addHandler(caplog.handler)
     try:

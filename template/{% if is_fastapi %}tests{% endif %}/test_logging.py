@@ -8,14 +8,8 @@ import sys
 import pytest
 from httpx import AsyncClient
 
-from {{ project_slug }}.core.logging import (
-    JsonFormatter,
-    RequestIdFilter,
-    build_formatter,
-    request_id,
-)
-
 from .conftest import ClientFactory
+from .package import NAME, JsonFormatter, RequestIdFilter, build_formatter, request_id
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 # A database file in a directory that does not exist: readiness checks fail and log.
@@ -23,7 +17,7 @@ UNREACHABLE_DATABASE_URL = "sqlite+aiosqlite:////nonexistent-directory/unreachab
 
 
 def make_record(*, exc_info: bool = False) -> logging.LogRecord:
-    """Return a record as `{{ project_slug }}.test` would log it, filtered for its request id."""
+    """Return a record as the package's `test` logger would log it, with its request id."""
     error = None
     if exc_info:
         try:
@@ -32,7 +26,7 @@ def make_record(*, exc_info: bool = False) -> logging.LogRecord:
         except ValueError:
             error = sys.exc_info()
     record = logging.LogRecord(
-        "{{ project_slug }}.test", logging.WARNING, __file__, 1, "hello %s", ("world",), error
+        f"{NAME}.test", logging.WARNING, __file__, 1, "hello %s", ("world",), error
     )
     RequestIdFilter().filter(record)
     return record
@@ -51,7 +45,7 @@ def test_json_lines_have_the_shared_shape() -> None:
         "span_id",
     }
     assert entry["level"] == "WARNING"
-    assert entry["logger"] == "{{ project_slug }}.test"
+    assert entry["logger"] == f"{NAME}.test"
     assert entry["message"] == "hello world"
     assert entry["request_id"] is None
     assert entry["trace_id"] is None
@@ -76,7 +70,7 @@ def test_json_lines_carry_the_traceback_and_the_request_id() -> None:
 def test_text_lines_show_a_dash_outside_a_request() -> None:
     line = build_formatter("text").format(make_record())
 
-    assert line.endswith("WARNING [{{ project_slug }}.test] [-] hello world")
+    assert line.endswith(f"WARNING [{NAME}.test] [-] hello world")
 
 
 async def test_each_response_gets_a_new_request_id(client: AsyncClient) -> None:
@@ -107,7 +101,7 @@ async def test_records_logged_during_a_request_carry_its_id(
 ) -> None:
     async with make_client(DATABASE_URL=UNREACHABLE_DATABASE_URL) as client:
         await client.get("/readyz", headers={"X-Request-ID": "req-42"})
-    logging.getLogger("{{ project_slug }}.test").warning("outside any request")
+    logging.getLogger(f"{NAME}.test").warning("outside any request")
 
     *during, outside = service_logs.records
     assert during

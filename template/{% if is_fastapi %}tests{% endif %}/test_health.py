@@ -7,9 +7,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from {{ project_slug }}.api.routes import health
-
 from .conftest import ClientFactory
+from .package import health
 
 # A database file in a directory that does not exist: SQLite cannot open it.
 UNREACHABLE_DATABASE_URL = "sqlite+aiosqlite:////nonexistent-directory/unreachable.db"

@@ -3,9 +3,8 @@
 import pytest
 from httpx import AsyncClient
 
-from {{ project_slug }}.core.config import Settings
-
 from .conftest import DOCS_PASSWORD, DOCS_USERNAME, ClientFactory
+from .package import Settings
 
 PATHS = ["/docs", "/openapi.json"]
 # What /openapi.json answers a request without credentials, per DOCS_MODE.
