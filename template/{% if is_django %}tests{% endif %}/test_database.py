@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from {{ project_slug }}.core.database import check_pooled_connection
+from .package import check_pooled_connection
 
 
 class FakePool:

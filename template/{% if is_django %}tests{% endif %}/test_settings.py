@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from config.env import PLACEHOLDER_SECRET, Env, database_settings
 from config.settings import use_environment_settings
-from {{ project_slug }}.core.database import check_pooled_connection
+
+from .package import DOCS_MODE, SQLITE_IN_PRODUCTION, check_pooled_connection
 
 STRONG_SECRET = SecretStr("x" * 50)
 POSTGRESQL_URL = "postgresql://app:secret@db.internal:5432/app"
@@ -67,7 +68,7 @@ def test_short_secret_key_is_refused_in_production() -> None:
 
 
 def test_docs_mode_defaults_to_the_api_docs_answer() -> None:
-    assert ExplicitEnv().DOCS_MODE == {{ api_docs | py_str }}
+    assert ExplicitEnv().DOCS_MODE == DOCS_MODE
 
 
 @pytest.mark.parametrize("password", [PLACEHOLDER_SECRET, ""])
@@ -93,7 +94,7 @@ def test_production_settings_with_real_secrets_are_accepted() -> None:
 
 
 def test_sqlite_in_production_is_allowed_by_default_only_for_a_sqlite_project() -> None:
-    assert ExplicitEnv().ALLOW_SQLITE_IN_PRODUCTION is {{ not use_postgres }}
+    assert ExplicitEnv().ALLOW_SQLITE_IN_PRODUCTION is SQLITE_IN_PRODUCTION
 
 
 def test_sqlite_in_production_is_refused_unless_allowed() -> None:
@@ -197,10 +198,3 @@ def test_an_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
 
     with pytest.raises(ImproperlyConfigured, match="ENVIRONMENT is 'staging'"):
         use_environment_settings()
-{%- if use_celery %}
-
-
-def test_a_broker_this_project_has_no_client_for_is_refused_on_load() -> None:
-    with pytest.raises(ValidationError, match="scheme 'sqs' is not a broker this project knows"):
-        ExplicitEnv(CELERY_BROKER_URL="sqs://key:secret@queue.example")
-{%- endif %}

@@ -8,9 +8,9 @@ from django.core.handlers.asgi import ASGIHandler
 from pytest_django import Settings
 
 from config.env import Env
-from {{ project_slug }} import cli
-from {{ project_slug }} import commands as django_commands
-from {{ project_slug }}.core.asgi import Liveness
+
+from .package import Liveness, cli
+from .package import commands as django_commands
 
 
 @pytest.fixture

@@ -14,12 +14,8 @@ from django.core import signals
 from pytest_django import Settings
 
 from config.settings.base import middleware
-from {{ project_slug }}.core.asgi import ASGIApp, Handler, Liveness, Message, RequestThreads
-{%- if use_jwt %}
-from {{ project_slug }}.users.cache import active_user
 
-from .conftest import log_in_new_user, new_client
-{%- endif %}
+from .package import ASGIApp, Handler, Liveness, Message, RequestThreads
 
 type Answer = tuple[int, dict[str, str], bytes]
 
@@ -164,32 +160,6 @@ def test_a_request_without_blocking_work_never_leaves_the_event_loop(
     assert (status, body) == (200, b"")
     assert headers["x-request-id"]
     assert handoffs == []
-{%- if use_jwt %}
-
-
-@pytest.mark.django_db
-def test_a_request_whose_account_is_cached_never_leaves_the_event_loop(
-    settings: Settings, handoffs: list[str], tmp_path: Path
-) -> None:
-    client = new_client()
-    tokens = log_in_new_user(client)
-    me = client.get("/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    async_to_sync(active_user)(me.json()["id"])
-    settings.MIDDLEWARE = middleware(admin=False)
-    settings.WHITENOISE_AUTOREFRESH = False
-    settings.STATIC_ROOT = tmp_path
-    # Made after the test client's requests, which reconnect the receivers it disconnects.
-    handler = Handler()
-    handoffs.clear()
-
-    status, _, body = async_to_sync(serve)(
-        handler, "/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
-    )
-
-    assert status == 200
-    assert me.content == body
-    assert handoffs == []
-{%- endif %}
 
 
 @pytest.mark.django_db

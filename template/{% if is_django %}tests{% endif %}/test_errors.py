@@ -14,7 +14,7 @@ from django.test import Client
 from pytest_django import Settings
 from rest_framework.test import APIClient
 
-from {{ project_slug }}.items.views import ItemListView
+from .package import ItemListView
 
 
 @pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])

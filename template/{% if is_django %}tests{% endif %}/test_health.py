@@ -7,7 +7,7 @@ import pytest
 from pytest_django import Settings
 from rest_framework.test import APIClient
 
-from {{ project_slug }}.core import readiness
+from .package import readiness
 
 
 def test_healthz_answers_ok(client: APIClient) -> None:
