@@ -182,6 +182,10 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "tests/test_item_ownership.py": _jwt,
     "tests/test_redis.py": lambda a: a["cache"] == "redis",
     "tests/test_login_limit_redis.py": lambda a: _jwt(a) and a["cache"] == "redis",
+    "src/{slug}/integrations/redis.py": lambda a: _fastapi(a) and a["cache"] == "redis",
+    "src/{slug}/integrations/redis_login_limit.py": (
+        lambda a: _fastapi(a) and _jwt(a) and a["cache"] == "redis"
+    ),
     # Observability (issue 11): the compose profile's configs; Alloy, Loki, Tempo for full
     "deploy/observability/prometheus/prometheus.yml": _metrics,
     "deploy/observability/prometheus/rules/service.yml": _metrics,

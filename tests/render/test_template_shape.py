@@ -29,6 +29,9 @@ TAG_LIMIT = 15
 HEAVY_ALLOWED: Mapping[str, str] = {}
 
 TEMPLATES_SUFFIX = ".jinja"
+# STYLE.md rule 8: most generated Python files hold no Jinja. Issue 8's target is fewer than
+# 10 template sources of Python files with Jinja in them; this ceiling only ever goes down.
+JINJA_PYTHON_CEILING = 70
 # What copier never copies from a template, whatever `_exclude` says.
 NEVER_RENDERED = re.compile(r"(^|/)(__pycache__|\.git)(/|$)|\.py[co]$")
 
@@ -70,6 +73,36 @@ def test_tag_limit_allow_list_names_only_existing_heavy_files() -> None:
     }
     stale = [name for name in HEAVY_ALLOWED if counts.get(name, 0) <= TAG_LIMIT]
     assert not stale, f"allowed heavy files that are gone or light now: {stale}"
+
+
+def _python_sources_with_jinja() -> list[str]:
+    """Return the template sources that render to a `.py` file and hold Jinja in their text."""
+    root = REPO_ROOT / "template"
+    found: list[str] = []
+    for path in _template_files():
+        if not path.is_relative_to(root) or not path.name.endswith(TEMPLATES_SUFFIX):
+            continue
+        rendered_name = re.sub(r"{%.*?%}", "", path.name.removesuffix(TEMPLATES_SUFFIX))
+        text = path.read_text(errors="replace")
+        if rendered_name.endswith(".py") and ("{%" in text or "{{" in text):
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def test_generated_python_files_with_jinja_stay_under_the_ceiling() -> None:
+    found = _python_sources_with_jinja()
+    listed = "\n".join(f"  {name}" for name in sorted(found))
+    assert len(found) <= JINJA_PYTHON_CEILING, (
+        f"{len(found)} template sources of Python files hold Jinja (ceiling "
+        f"{JINJA_PYTHON_CEILING}): move names into settings and a feature's code into files "
+        f"its name decides (STYLE.md rule 8):\n{listed}"
+    )
+
+
+def test_the_jinja_python_count_sees_a_templated_python_file() -> None:
+    found = _python_sources_with_jinja()
+    assert "gunicorn.conf.py.jinja" in found
+    assert all(not name.endswith("__init__.py") for name in found)
 
 
 def _path_environment() -> SandboxedEnvironment:

@@ -48,7 +48,7 @@ async def readyz_head(request: Request) -> Response:
 
 async def _readiness(request: Request) -> Readiness:
     state = request.app.state
-    # The database, then each configured dependency the app registered (main.py).
+    # The database, then each configured dependency the app registered (integrations/).
     probes: dict[str, Probe] = {
         "database": lambda: ping_database(state.engine),
         **state.dependency_probes,

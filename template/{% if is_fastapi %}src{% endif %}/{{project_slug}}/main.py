@@ -1,4 +1,4 @@
-"""The application factory, and the app gunicorn and uvicorn serve: `{{ project_slug }}.main:app`."""
+"""The application factory, and the app gunicorn and uvicorn serve (`main:app` in this package)."""
 
 import logging
 from collections.abc import AsyncGenerator
@@ -23,13 +23,7 @@ from .core.middleware import (
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
-{% if redis_login_limit -%}
-from .core.ratelimit_redis import redis_rate_limiters
-{% endif -%}
 from .core.readiness import Probe, ReadinessChecks
-{% if use_redis -%}
-from .core.redis import create_redis, ping_redis
-{% endif -%}
 from .integrations import Closer, install_integrations
 from .schemas import Health
 
@@ -79,10 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         closers: list[Closer] = app.state.closers
         for close in reversed(closers):
             await close()
-{%- if use_redis %}
-        if app.state.redis is not None:
-            await app.state.redis.aclose()
-{%- endif %}
         await app.state.engine.dispose()
 
     # Name, version and description as pyproject.toml gives them to the installed package.
@@ -108,15 +98,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness_checks = ReadinessChecks()
     # What /readyz checks besides the database, by name (api/routes/health.py).
     dependency_probes: dict[str, Probe] = {}
-{%- if use_redis %}
-    app.state.redis = redis = create_redis(settings)
-    if redis is not None:
-        dependency_probes["redis"] = lambda: ping_redis(redis)
-{%- if redis_login_limit %}
-        # Every process then shares the counts of login attempts (core/ratelimit.py).
-        app.state.rate_limiter_factory = redis_rate_limiters(redis)
-{%- endif %}
-{%- endif %}
     app.state.dependency_probes = dependency_probes
     # Paths whose bodies may be larger than MAX_REQUEST_BODY_BYTES (uploads), by prefix.
     app.state.body_size_limits = body_size_limits = dict[str, int]()

@@ -1,6 +1,8 @@
 """What the commands do for FastAPI: uvicorn, Alembic, and the services' own processes
 (cli.py parses the commands)."""
 
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 
 import uvicorn
@@ -9,15 +11,21 @@ from alembic.config import Config
 from pydantic import ValidationError
 
 from .core.config import get_settings
-{%- if use_spatial %}
-from .spatial import spatialite_problem
-{%- endif %}
 
 PACKAGE = __name__.rpartition(".")[0]
 PACKAGE_DIR = Path(__file__).resolve().parent
 # How the shared help text names this framework's server and migrations.
 SERVER = "uvicorn"
 MIGRATIONS = "alembic upgrade heads"
+# The module each service's command runs. It exists only in the projects that have the
+# service, so cli.py offers the command only there, and the command imports it when run.
+SERVICE_MODULES = {
+    "worker": f"{PACKAGE}.worker",
+    "beat": f"{PACKAGE}.worker",
+    "sentry-check": f"{PACKAGE}.core.sentry",
+}
+# Where the items' locations live when the project has spatial data.
+SPATIAL_MODULE = f"{PACKAGE}.spatial"
 
 
 class CommandError(Exception):
@@ -29,12 +37,15 @@ USER_ERRORS: tuple[type[Exception], ...] = (CommandError, ValidationError)
 
 
 def setup() -> None:
-    """Check what every command needs; settings are read when first needed."""
-{%- if use_spatial %}
-    # On SQLite the items' locations need SpatiaLite: say what to install, in one line.
-    if problem := spatialite_problem(get_settings().DATABASE_URL):
+    """Check what every command needs; settings are read when first needed.
+
+    With spatial data on SQLite, the items' locations need SpatiaLite: say what to
+    install, in one line.
+    """
+    if find_spec(SPATIAL_MODULE) is None:
+        return
+    if problem := import_module(SPATIAL_MODULE).spatialite_problem(get_settings().DATABASE_URL):
         raise CommandError(problem)
-{%- endif %}
 
 
 def find_alembic_ini() -> Path:
@@ -71,35 +82,26 @@ def serve(*, host: str, port: int, reload: bool) -> None:
         reload=reload,
         reload_dirs=[str(PACKAGE_DIR)] if reload else None,
     )
-{%- if use_celery %}
 
 
 def worker() -> None:
     """Run the Celery worker until it is stopped (worker.py)."""
-    from .worker import run_worker
-
-    run_worker()
+    import_module(SERVICE_MODULES["worker"]).run_worker()
 
 
 def beat() -> None:
     """Run Celery beat, which sends the periodic tasks, until it is stopped (worker.py)."""
-    from .worker import run_beat
-
-    run_beat()
-{%- endif %}
-{%- if use_sentry %}
+    import_module(SERVICE_MODULES["beat"]).run_beat()
 
 
 def sentry_check() -> None:
-    """Send a test event to SENTRY_DSN and wait until it is sent.
+    """Send a test event to SENTRY_DSN and wait until it is sent (core/sentry.py).
 
     Raises CommandError when SENTRY_DSN is empty or the event could not be sent in time.
     """
-    from .core.sentry import SentryError, send_test_event
-
+    sentry = import_module(SERVICE_MODULES["sentry-check"])
     try:
-        event_id = send_test_event(get_settings())
-    except SentryError as error:
+        event_id = sentry.send_test_event(get_settings())
+    except sentry.SentryError as error:
         raise CommandError(str(error)) from None
     print(f"sent test event {event_id} to Sentry")  # noqa: T201 - the command's answer
-{%- endif %}

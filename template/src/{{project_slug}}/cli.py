@@ -4,12 +4,36 @@ and checks of the services the project has; commands.py says what each runs."""
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.util import find_spec
 
 from pydantic import ValidationError
 
 from . import commands
 
 PACKAGE = __name__.rpartition(".")[0]
+
+# The services' commands, each offered only in projects that have its service: those where
+# the module it runs exists (commands.SERVICE_MODULES).
+SERVICE_COMMANDS: dict[str, tuple[str, str]] = {
+    "worker": (
+        "run the task worker (Celery)",
+        "Run the Celery worker: it takes tasks from CELERY_BROKER_URL until stopped.",
+    ),
+    "beat": (
+        "run the periodic task scheduler (Celery beat)",
+        "Run Celery beat: it sends the periodic tasks (one process per deployment).",
+    ),
+    "sentry-check": (
+        "send a test event to Sentry (SENTRY_DSN)",
+        "Send a test event to SENTRY_DSN and wait until it has been sent.",
+    ),
+}
+
+
+def offered(command: str) -> bool:
+    """Return whether this project has the service `command` runs (its module exists)."""
+    module = commands.SERVICE_MODULES.get(command)
+    return module is None or find_spec(module) is not None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,38 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"apply database migrations ({commands.MIGRATIONS})",
         description="Apply every migration to the database at DATABASE_URL.",
     )
-{%- if use_celery %}
-    subcommands.add_parser(
-        "worker",
-        help="run the task worker (Celery)",
-        description="Run the Celery worker: it takes tasks from CELERY_BROKER_URL until stopped.",
-    )
-    subcommands.add_parser(
-        "beat",
-        help="run the periodic task scheduler (Celery beat)",
-        description="Run Celery beat: it sends the periodic tasks (one process per deployment).",
-    )
-{%- endif %}
-{%- if use_sentry %}
-    subcommands.add_parser(
-        "sentry-check",
-        help="send a test event to Sentry (SENTRY_DSN)",
-        description="Send a test event to SENTRY_DSN and wait until it has been sent.",
-    )
-{%- endif %}
+    for name, (summary, description) in SERVICE_COMMANDS.items():
+        if offered(name):
+            subcommands.add_parser(name, help=summary, description=description)
     return parser
 
 
 # The subcommands that take no options, and what each runs.
 ACTIONS: dict[str, Callable[[], None]] = {
     "migrate": commands.migrate,
-{%- if use_celery %}
     "worker": commands.worker,
     "beat": commands.beat,
-{%- endif %}
-{%- if use_sentry %}
     "sentry-check": commands.sentry_check,
-{%- endif %}
 }
 
 

@@ -4,6 +4,7 @@ checks (cli.py parses the commands, and offers only those of the services the pr
 
 import os
 from importlib import import_module
+from importlib.util import find_spec
 
 import django
 from django.conf import settings
@@ -13,15 +14,20 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from pydantic import ValidationError
 
 from config.settings import use_environment_settings
-{%- if use_spatial %}
-
-from .geo.spatialite import spatialite_problem
-{%- endif %}
 
 PACKAGE = __name__.rpartition(".")[0]
 # How the shared help text names this framework's server and migrations.
 SERVER = "runserver"
 MIGRATIONS = "manage.py migrate"
+# The module each service's command runs. It exists only in the projects that have the
+# service, so cli.py offers the command only there, and the command imports it when run.
+SERVICE_MODULES = {
+    "worker": "config.celery",
+    "beat": "config.celery",
+    "sentry-check": f"{PACKAGE}.core.sentry",
+}
+# The app of the items' locations, when the project has spatial data.
+SPATIAL_APP = f"{PACKAGE}.geo"
 # Errors `cli.main` reports in one line instead of a traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ImproperlyConfigured, ValidationError)
 
@@ -30,11 +36,13 @@ def setup() -> None:
     """Load the settings of ENVIRONMENT (config.settings.<ENVIRONMENT>) and the apps."""
     use_environment_settings()
     django.setup()
-{%- if use_spatial %}
-    # On SQLite the items' locations need SpatiaLite: say what to install, in one line.
-    if problem := spatialite_problem(settings.DATABASES["default"]["ENGINE"]):
+    # With spatial data on SQLite, the items' locations need SpatiaLite: say what to
+    # install, in one line.
+    if find_spec(SPATIAL_APP) is None:
+        return
+    spatialite = import_module(f"{SPATIAL_APP}.spatialite")
+    if problem := spatialite.spatialite_problem(settings.DATABASES["default"]["ENGINE"]):
         raise ImproperlyConfigured(problem)
-{%- endif %}
 
 
 def migrate() -> None:
@@ -51,18 +59,14 @@ def serve(*, host: str, port: int, reload: bool) -> None:
     call_command("runserver", f"{host}:{port}", use_reloader=reload)
 
 
-# The services' commands import their modules when run: each module exists only in the
-# projects that have its service, and cli.py offers the command only there.
-
-
 def worker() -> None:
     """Run the Celery worker until it is stopped (config/celery.py)."""
-    import_module("config.celery").run_worker()
+    import_module(SERVICE_MODULES["worker"]).run_worker()
 
 
 def beat() -> None:
     """Run Celery beat, which sends the periodic tasks, until it is stopped (config/celery.py)."""
-    import_module("config.celery").run_beat()
+    import_module(SERVICE_MODULES["beat"]).run_beat()
 
 
 def sentry_check() -> None:
@@ -71,5 +75,5 @@ def sentry_check() -> None:
     Raises core.sentry.SentryError (ImproperlyConfigured) when SENTRY_DSN is empty or the
     event was dropped.
     """
-    event_id = import_module(f"{PACKAGE}.core.sentry").send_test_event()
+    event_id = import_module(SERVICE_MODULES["sentry-check"]).send_test_event()
     print(f"sent test event {event_id} to Sentry")  # noqa: T201 - the command's answer
