@@ -125,6 +125,8 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/accounts.py": lambda a: _fastapi(a) and _jwt(a),
     "src/{slug}/api/accounts.py": lambda a: _fastapi(a) and _jwt(a),
     "tests/test_postgresql_outages.py": lambda a: _fastapi(a) and a["database"] == "postgresql",
+    "tests/test_config_celery.py": lambda a: _fastapi(a) and _celery(a),
+    "tests/test_events_celery.py": lambda a: _fastapi(a) and _sse(a) and _celery(a),
     # Django's own tree
     "manage.py": _django,
     "config/settings/base.py": _django,
@@ -143,6 +145,7 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/core/api.py": _django,
     "src/{slug}/core/checks.py": _django,
     "tests/test_asgi.py": _django,
+    "tests/test_settings_celery.py": lambda a: _django(a) and _celery(a),
     "src/{slug}/users/authentication.py": lambda a: _django(a) and _jwt(a),
     "src/{slug}/users/cache.py": lambda a: _django(a) and _jwt(a),
     "src/{slug}/users/apps.py": lambda a: _django(a) and _jwt(a),
@@ -151,6 +154,7 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/events/hub.py": lambda a: _django(a) and _sse(a),
     "src/{slug}/events/views.py": lambda a: _django(a) and _sse(a),
     "tests/test_events.py": _sse,
+    "tests/test_events_jwt.py": lambda a: _sse(a) and _jwt(a),
     "src/{slug}/attachments/views.py": lambda a: _django(a) and _s3(a),
     "src/{slug}/attachments/migrations/0001_initial.py": lambda a: _django(a) and _s3(a),
     # Either framework's attachments package holds these
@@ -158,6 +162,7 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/attachments/cdn.py": _cdn,
     "src/{slug}/attachments/cloudfront.py": _cloudfront,
     "tests/test_attachments.py": _s3,
+    "tests/test_attachments_jwt.py": lambda a: _s3(a) and _jwt(a),
     "tests/test_cdn.py": _cdn,
     "tests/test_cloudfront.py": _cloudfront,
     "src/{slug}/geo/views.py": lambda a: _django(a) and _spatial(a),
@@ -174,6 +179,8 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/core/sentry.py": _sentry,
     "tests/test_jobs.py": _celery,
     "tests/test_worker.py": _celery,
+    "tests/test_brokers.py": _celery,
+    "tests/test_jobs_jwt.py": lambda a: _celery(a) and _jwt(a),
     "tests/test_replica.py": _replica,
     "tests/test_sentry.py": _sentry,
     # Django's observability (issue 11); FastAPI's files of the same name make these _metrics/_full
@@ -234,6 +241,9 @@ ALWAYS = (
     "src/{slug}/commands.py",
     "tests/test_health.py",
     "tests/test_items.py",
+    # The package under test, the only test modules that name it
+    "tests/package.py",
+    "tests/package_telemetry.py",
 )
 
 
