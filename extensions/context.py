@@ -57,7 +57,9 @@ __all__ = [
     "yaml_str",
 ]
 
-SLUG_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{1,38}$")
+# A package name that is also a valid distribution name (PEP 508: it ends with a letter or
+# digit, so pyproject.toml and uv accept it).
+SLUG_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,37}[a-z0-9]$")
 EMAIL_PATTERN: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 # Package names a generated service imports (or that tools treat specially): a project
@@ -122,7 +124,10 @@ def slugify(name: object) -> str:
 def slug_problem(value: object) -> str:
     """Return why `value` cannot be a project slug, or "" when it can."""
     slug = str(value)
-    allowed = "use 2-39 lowercase letters, digits or underscores, starting with a letter"
+    allowed = (
+        "use 2-39 lowercase letters, digits or underscores, starting with a letter "
+        "and ending with a letter or digit"
+    )
     if not SLUG_PATTERN.fullmatch(slug):
         return f"project_slug '{slug}' is not a valid package name: {allowed}"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):

@@ -38,7 +38,7 @@ def test_slugify_keeps_within_the_slug_length_limit() -> None:
     assert len(slugify("x" * 80)) == 39
 
 
-@pytest.mark.parametrize("slug", ["my_service", "billing2", "ab"])
+@pytest.mark.parametrize("slug", ["my_service", "billing2", "ab", "a_b", "x" * 39])
 def test_slug_problem_accepts_a_valid_package_name(slug: str) -> None:
     assert slug_problem(slug) == ""
 
@@ -49,6 +49,9 @@ def test_slug_problem_accepts_a_valid_package_name(slug: str) -> None:
         ("1abc", "is not a valid package name"),
         ("My-Service", "is not a valid package name"),
         ("a", "is not a valid package name"),
+        ("x" * 40, "is not a valid package name"),
+        # pyproject.toml and uv refuse a distribution name that ends with an underscore.
+        ("my_service_", "ending with a letter or digit"),
         ("class", "is a Python keyword"),
         ("match", "is a Python keyword"),
         ("os", "standard-library module"),
