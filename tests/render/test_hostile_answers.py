@@ -87,3 +87,32 @@ def test_hostile_free_text_renders_and_keeps_its_value_in_every_format(
     assert _python_constant(settings, "TITLE") == value
     # .env.example shows it as a comment: no .env quoting keeps every text exactly.
     assert _env_example_line(project, "APP_TITLE") == f"# APP_TITLE={value}"
+
+
+# Package names at the edges of what project_slug accepts: one that sorts before `config`
+# (Django's project package), `ab` (the shortest), and the longest, which stretches every
+# import line; each with the features whose modules the package's name appears beside.
+EDGE_SLUGS = ["ab", "base_bee", "z" * 39]
+EVERYTHING_ON = {
+    "task_queue": "celery",
+    "realtime": "sse",
+    "object_storage": "s3",
+    "cdn": "cloudfront",
+    "observability": "full",
+    "error_tracking": "sentry",
+    "read_replica": True,
+}
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "django"])
+@pytest.mark.parametrize("slug", EDGE_SLUGS, ids=["shortest", "before-config", "longest"])
+def test_a_package_name_at_the_edges_renders_ruff_clean(
+    render: Render, slug: str, framework: str
+) -> None:
+    result = render({"framework": framework, "project_slug": slug, **EVERYTHING_ON})
+    assert result.exception is None, result.exception
+    project = result.project_dir
+    assert project is not None
+    assert (project / "src" / slug / "__init__.py").is_file()
+    assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"] == slug
+    assert_ruff_clean(project)
