@@ -314,7 +314,6 @@ class DerivedContext(TypedDict, total=False):
     # framework
     is_fastapi: bool
     is_django: bool
-    asgi_app: str
     postgres_scheme: str
     sqlite_scheme: str
     admin_path: str
@@ -514,7 +513,6 @@ def _framework_context(framework: str, slug: object) -> DerivedContext:
         "is_fastapi": framework == "fastapi",
         "is_django": django,
         # What gunicorn serves (gunicorn.conf.py's wsgi_app).
-        "asgi_app": "config.asgi:application" if django else f"{slug}.main:app",
         # DATABASE_URL schemes: SQLAlchemy names its async driver, Django's parser does not.
         "postgres_scheme": "postgresql" if django else "postgresql+asyncpg",
         "sqlite_scheme": "sqlite" if django else "sqlite+aiosqlite",

@@ -307,7 +307,9 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
         assert ("prometheus-client" in deps) == _metrics(answers)
         assert ("opentelemetry-sdk" in deps) == _full(answers)
         assert ("sqlalchemy<2.1" in requirements) == _full(answers)
-    gunicorn = (project / "gunicorn.conf.py").read_text()
-    app = "config.asgi:application" if _django(answers) else f"{answers['project_slug']}.main:app"
-    assert f'wsgi_app = "{app}"' in gunicorn
+    # gunicorn.conf.py serves Django's config/asgi.py where it exists, else the package's
+    # main:app, the package being pyproject.toml's name.
+    assert pyproject["project"]["name"] == answers["project_slug"]
+    assert (project / "config" / "asgi.py").is_file() == _django(answers)
+    assert (project / "src" / answers["project_slug"] / "main.py").is_file() == _fastapi(answers)
     assert pyproject["project"]["requires-python"] == f"~={answers['python_version']}.0"

@@ -31,7 +31,7 @@ HEAVY_ALLOWED: Mapping[str, str] = {}
 TEMPLATES_SUFFIX = ".jinja"
 # STYLE.md rule 8: most generated Python files hold no Jinja. Issue 8's target is fewer than
 # 10 template sources of Python files with Jinja in them; this ceiling only ever goes down.
-JINJA_PYTHON_CEILING = 27
+JINJA_PYTHON_CEILING = 26
 # What copier never copies from a template, whatever `_exclude` says.
 NEVER_RENDERED = re.compile(r"(^|/)(__pycache__|\.git)(/|$)|\.py[co]$")
 
@@ -101,7 +101,7 @@ def test_generated_python_files_with_jinja_stay_under_the_ceiling() -> None:
 
 def test_the_jinja_python_count_sees_a_templated_python_file() -> None:
     found = _python_sources_with_jinja()
-    assert "gunicorn.conf.py.jinja" in found
+    assert "{% if is_fastapi %}src{% endif %}/{{project_slug}}/models.py.jinja" in found
     assert all(not name.endswith("__init__.py") for name in found)
 
 

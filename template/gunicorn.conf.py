@@ -5,12 +5,17 @@ Each value comes from the environment when set there; the defaults suit a contai
 
 import gc
 import os
-{%- if use_metrics %}
 import shutil
 import tempfile
-{%- endif %}
+import tomllib
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+
+# The project this file belongs to: its package is named by pyproject.toml beside it.
+_PROJECT = Path(__file__).resolve().parent
+PACKAGE: str = tomllib.loads((_PROJECT / "pyproject.toml").read_text())["project"]["name"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -26,8 +31,10 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-# The ASGI application every worker serves.
-wsgi_app = "{{ asgi_app }}"
+# The ASGI application every worker serves: Django's config/asgi.py where the project has
+# one, the package's main:app otherwise (FastAPI).
+_DJANGO_ASGI = _PROJECT / "config" / "asgi.py"
+wsgi_app = "config.asgi:application" if _DJANGO_ASGI.is_file() else f"{PACKAGE}.main:app"
 # 0.0.0.0: inside a container the app must be reachable from outside its network namespace.
 bind = [f"0.0.0.0:{_env_int('PORT', 8000)}"]
 # uvicorn workers are async: one per CPU keeps every core busy.
@@ -61,7 +68,7 @@ def _log_format() -> str:
 # With JSON logs, gunicorn's lines and uvicorn's (its access log, errors, the master's
 # boots and exits) take the service's shape too, request and trace ids included, on stdout:
 # one parser for every line a collector reads.
-_LOGGING = "{{ project_slug }}.core.logging"
+_LOGGING = f"{PACKAGE}.core.logging"
 logconfig_dict: dict[str, Any] = (
     {
         "version": 1,
@@ -104,17 +111,19 @@ def post_worker_init(_worker: object) -> None:
     them all again, which shows in the slowest answers (gc.freeze).
     """
     gc.freeze()
-{%- if use_metrics %}
 
 
-# Metrics (/metrics): the workers keep their values in one folder that /metrics sums
-# (prometheus_client's multiprocess mode). It starts empty at each start: values left by
-# an earlier run's workers would be counted again.
+# Metrics (/metrics), in projects that have them (core/metrics.py): the workers keep their
+# values in one folder that /metrics sums (prometheus_client's multiprocess mode). It starts
+# empty at each start: values left by an earlier run's workers would be counted again.
+_METRICS = find_spec(f"{PACKAGE}.core.metrics") is not None
 _metrics_folders: list[Path] = []
 
 
 def on_starting(_server: object) -> None:
     """Before any worker: empty PROMETHEUS_MULTIPROC_DIR, or make a folder when it is unset."""
+    if not _METRICS:
+        return
     chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
     if chosen:
         folder = Path(chosen)
@@ -130,13 +139,13 @@ def on_starting(_server: object) -> None:
 
 def child_exit(_server: object, worker: Any) -> None:
     """Leave an exited worker's in-flight requests and pool out of the live gauges."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)  # pyright: ignore[reportUnknownMemberType]
+    if not _METRICS:
+        return
+    # Imported by name: projects without metrics do not have prometheus_client.
+    import_module("prometheus_client.multiprocess").mark_process_dead(worker.pid)
 
 
 def on_exit(_server: object) -> None:
     """Remove the folder made at start."""
     for folder in _metrics_folders:
         shutil.rmtree(folder, ignore_errors=True)
-{%- endif %}
