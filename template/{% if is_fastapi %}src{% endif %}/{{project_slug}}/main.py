@@ -24,7 +24,7 @@ from .core.middleware import (
     UnhandledErrorMiddleware,
 )
 from .core.readiness import Probe, ReadinessChecks
-from .integrations import Closer, install_integrations
+from .integrations import Closer, ItemCreatedListener, install_integrations
 from .schemas import Health
 
 logger = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.body_size_limits = body_size_limits = dict[str, int]()
     app.state.closers = list[Closer]()
     app.state.outer_middleware = list[OuterMiddleware]()
+    # What runs after POST /items created an item (api/routes/items.py): none by default.
+    app.state.item_created_listeners = list[ItemCreatedListener]()
     # Each optional service this project has (integrations/) adds its state, probe, closer.
     install_integrations(app, settings)
 

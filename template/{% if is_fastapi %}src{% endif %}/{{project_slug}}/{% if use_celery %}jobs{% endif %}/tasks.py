@@ -11,6 +11,8 @@ import secrets
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
 from celery import Task
@@ -19,11 +21,8 @@ from kombu.exceptions import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.db import create_engine, is_unavailable
-{%- if use_sse %}
-from ..events import publish_job_finished
-{%- endif %}
 from ..models import Item
-from ..worker import celery_app, current_settings
+from ..worker import PACKAGE, celery_app, current_settings
 from . import crud
 
 logger = logging.getLogger(__name__)
@@ -34,6 +33,8 @@ MAX_RETRIES = 5
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
 _jitter = secrets.SystemRandom()
+# Where a job's end is published, in projects with server-sent events (events.py).
+JOB_EVENTS = f"{PACKAGE}.events"
 
 
 def backoff_seconds(retries: int) -> float:
@@ -75,9 +76,9 @@ async def _finish(
         job = await crud.finish_job(session, job_id=job_id, result=result, error=error)
         if job is None:
             return
-{%- if use_sse %}
-        await publish_job_finished(session, job, settings=current_settings())
-{%- endif %}
+        if find_spec(JOB_EVENTS) is not None:
+            publish = import_module(JOB_EVENTS).publish_job_finished
+            await publish(session, job, settings=current_settings())
     logger.info("Job %s %s after %d attempt(s)", job.id, job.status, job.attempts)
 
 

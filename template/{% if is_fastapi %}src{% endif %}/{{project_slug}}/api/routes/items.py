@@ -6,12 +6,10 @@ Every route takes the items' owner from `ItemOwnerDep`, so scoping lives in one 
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from ... import crud
-{%- if use_sse %}
-from ...events import EventHubDep, item_created, stream_key
-{%- endif %}
+from ...integrations import ItemCreatedListener
 from ...ownership import ITEM_OWNER_RESPONSES, ItemOwnerDep
 from ...schemas import ItemCreate, ItemPage, ItemPublic, ItemUpdate
 from ..deps import ReadSessionDep, SessionDep
@@ -35,15 +33,14 @@ async def create_item(
     data: ItemCreate,
     session: SessionDep,
     owner: ItemOwnerDep,
-{%- if use_sse %}
-    events: EventHubDep,
-{%- endif %}
+    request: Request,
 ) -> ItemPublic:
     """Create an item."""
     item = await crud.create_item(session, data=data, owner=owner)
-{%- if use_sse %}
-    await events.publish(stream_key(owner), *item_created(item))
-{%- endif %}
+    # What the project's integrations/ want to hear of a new item (events: item.created).
+    listeners: list[ItemCreatedListener] = request.app.state.item_created_listeners
+    for listener in listeners:
+        await listener(item)
     return ItemPublic.model_validate(item)
 
 
