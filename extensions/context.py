@@ -31,6 +31,7 @@ __all__ = [
     "DerivedContext",
     "EnvSetting",
     "Requirement",
+    "SettingsClass",
     "StackcraftFilters",
     "backing_services",
     "bucket_name",
@@ -279,6 +280,15 @@ class Requirement(TypedDict):
     comment: str
 
 
+class SettingsClass(TypedDict):
+    """An optional service's settings class FastAPI's core/features.py imports: `from module
+    import name`, the module relative to core/.
+    """
+
+    module: str
+    name: str
+
+
 class EnvSetting(TypedDict):
     """One setting of .env.example: `NAME=value` under its comment (one string, may hold newlines).
 
@@ -349,6 +359,7 @@ class DerivedContext(TypedDict, total=False):
     bucket_name: str
     django_feature_apps: list[str]
     django_asgi_middleware: list[str]
+    fastapi_feature_settings: list[SettingsClass]
     python_image: str
     ruff_target: str
     # what shared files loop over
@@ -415,6 +426,9 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         derived["compose_services"] = compose_services(flags)
         derived["compose_volumes"] = compose_volumes(flags)
         derived["readme_setting_groups"] = readme_setting_groups(flags)
+        derived["fastapi_feature_settings"] = (
+            fastapi_feature_settings(flags) if flags["is_fastapi"] else []
+        )
     if flags.keys() >= _FEATURE_FLAGS and "project_slug" in answers:
         slug = str(answers["project_slug"])
         sqlite_scheme = derived.get("sqlite_scheme", "")
@@ -453,6 +467,33 @@ def django_feature_apps(flags: Mapping[str, object], slug: str) -> list[str]:
         (f"{slug}.jobs", "use_celery"),
     )
     return [app for app, flag in wanted if flags.get(flag)]
+
+
+# FastAPI's optional services' settings classes and the flag each comes with, in the order of
+# ruff's isort (`..` before `.`, then by module): core/features.py imports them in it, and
+# its FeatureSettings lists them in it too, so their validators run last-listed first.
+_FASTAPI_FEATURE_SETTINGS: Final = (
+    ("..attachments.cdn_settings", "CdnSettings", "use_cdn"),
+    ("..attachments.cloudfront_settings", "CloudFrontSettings", "use_cloudfront"),
+    ("..attachments.settings", "AttachmentSettings", "use_s3"),
+    ("..events_settings", "EventSettings", "use_sse"),
+    ("..jobs.settings", "CelerySettings", "use_celery"),
+    (".auth_settings", "AuthSettings", "use_jwt"),
+    (".metrics_settings", "MetricsSettings", "use_metrics"),
+    (".redis_settings", "RedisSettings", "use_redis"),
+    (".replica_settings", "ReplicaSettings", "use_replica"),
+    (".sentry_settings", "SentrySettings", "use_sentry"),
+    (".tracing_settings", "TracingSettings", "use_tracing"),
+)
+
+
+def fastapi_feature_settings(flags: Mapping[str, bool]) -> list[SettingsClass]:
+    """Return the settings classes of the optional services `flags` turn on, in import order."""
+    return [
+        {"module": module, "name": name}
+        for module, name, flag in _FASTAPI_FEATURE_SETTINGS
+        if flags.get(flag)
+    ]
 
 
 def django_asgi_middleware(flags: Mapping[str, object]) -> list[str]:

@@ -328,6 +328,29 @@ def test_compose_lists_follow_framework_database_and_cache() -> None:
     assert fastapi.get("backing_services", []) == []
 
 
+def _settings_modules(answers: dict[str, object]) -> list[str]:
+    derived = derive_context(answers)
+    return [part["module"] for part in derived.get("fastapi_feature_settings", [])]
+
+
+@pytest.mark.parametrize("answers", PLATFORM_ANSWERS)
+def test_fastapi_feature_settings_come_in_ruffs_import_order(answers: dict[str, object]) -> None:
+    modules = _settings_modules(answers)
+    # isort's order: `..` before `.`, then by module (core/features.py imports them as listed).
+    assert modules == sorted(
+        modules, key=lambda module: (-len(module) + len(module.lstrip(".")), module)
+    )
+
+
+def test_fastapi_feature_settings_follow_the_services_and_are_fastapis_only() -> None:
+    everything = _settings_modules({**PLATFORM_ANSWERS[0], "cdn": "cloudfront"})
+    django = _settings_modules({**PLATFORM_ANSWERS[0], "framework": "django"})
+    bare = {**FULL_ANSWERS, "auth": "none", "cache": "none", "observability": "none"}
+    assert len(everything) == 11
+    assert django == []
+    assert _settings_modules(bare) == []
+
+
 def test_compose_runs_each_platform_service_its_flags_ask_for() -> None:
     # fastapi, redis cache, rabbitmq; the observability profile's services come after these.
     rabbit = derive_context({**PLATFORM_ANSWERS[2], "observability": "none"})

@@ -6,18 +6,19 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .features import FeatureSettings, split_commas
+from . import features
+from .settings_base import ProductionChecks, split_commas
 
 PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - the value refused outside local, not a secret
 MIN_SECRET_LENGTH = 32
-# APP_TITLE's default: the project's name.
-TITLE = {{ project_name | py_str }}
 
 
-class Settings(FeatureSettings, BaseSettings):
+class Settings(features.FeatureSettings, ProductionChecks, BaseSettings):
     """Every setting of the service; `.env.example` documents each one.
 
-    Those of the optional services the project was generated with come from FeatureSettings.
+    Those of the optional services the project was generated with come from FeatureSettings,
+    with the checks they add for production (ProductionChecks); the defaults the project's
+    answers decide come from core/features.py too.
 
     Environment variables win over `.env`, which wins over the defaults below. The
     defaults run the service on SQLite with no environment at all (ENVIRONMENT=local).
@@ -33,36 +34,19 @@ class Settings(FeatureSettings, BaseSettings):
     # Comma-separated host names the service answers to ("*" any, ".example.com" a domain
     # and its subdomains); empty = any host, refused in production. The probes are exempt.
     ALLOWED_HOSTS: Annotated[list[str], NoDecode] = []
-    DATABASE_URL: str = "sqlite+aiosqlite:///./{{ project_slug }}.db"
+    DATABASE_URL: str = features.DATABASE_URL
     DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
     # SQLite serves one instance at most: production refuses it unless this says so.
-    ALLOW_SQLITE_IN_PRODUCTION: bool = {{ not use_postgres }}
-{%- if use_replica %}
-    # A read replica of DATABASE_URL: list endpoints read there (api/deps.py ReadSessionDep);
-    # empty = every read on the primary.
-    DATABASE_REPLICA_URL: str = ""
-{%- endif %}
-{%- if use_redis %}
-    REDIS_URL: str | None = None
-{%- endif %}
+    ALLOW_SQLITE_IN_PRODUCTION: bool = features.SQLITE_IN_PRODUCTION
     # Larger request bodies are refused with 413 before they are read (nginx's limit too).
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1)
-{%- if use_jwt %}
-    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1)
-    REFRESH_TOKEN_EXPIRE_MINUTES: int = Field(default=60 * 24 * 7, ge=1)
-    LOGIN_ATTEMPTS_PER_MINUTE: int = Field(default=10, ge=1)
-    LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR: int = Field(default=100, ge=1)
-    # Seconds an account found active answers the next requests' check without a query;
-    # 0 = query on every request.
-    USER_CACHE_SECONDS: float = Field(default=5, ge=0, le=300)
-{%- endif %}
     # public: anyone may read /docs and /openapi.json; basic: behind DOCS_USERNAME and
     # DOCS_PASSWORD; off: both answer 404. The default is the project's api_docs answer.
-    DOCS_MODE: Literal["public", "basic", "off"] = {{ api_docs | py_str }}
+    DOCS_MODE: Literal["public", "basic", "off"] = features.DOCS_MODE
     DOCS_USERNAME: str = "docs"
     DOCS_PASSWORD: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     # The API's title in its docs; their description is the package's (pyproject.toml).
-    APP_TITLE: str = TITLE
+    APP_TITLE: str = features.TITLE
     # Comma-separated origins allowed to call the API from a browser; empty disables CORS.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -123,16 +107,8 @@ class Settings(FeatureSettings, BaseSettings):
                 "PostgreSQL, or ALLOW_SQLITE_IN_PRODUCTION=true for a single instance on SQLite"
             )
             raise ValueError(msg)
-{%- if use_metrics %}
-        if self.METRICS_ENABLED and not self.metrics_token:
-            msg = (
-                "METRICS_TOKEN is empty but ENVIRONMENT is 'production': /metrics would answer "
-                "anyone who reaches the app's port; set it to a random value, e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, or "
-                "METRICS_ENABLED=false"
-            )
-            raise ValueError(msg)
-{%- endif %}
+        # Then the optional services' own checks (ProductionChecks: METRICS_TOKEN, ...).
+        self._refuse_unsafe_in_production()
         return self
 
     def _refuse_placeholder(self, name: str, secret: SecretStr) -> None:
