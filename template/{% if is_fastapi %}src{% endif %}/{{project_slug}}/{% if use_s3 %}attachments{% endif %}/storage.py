@@ -14,6 +14,8 @@ import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import quote
@@ -23,9 +25,6 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.config import Settings
-{%- if use_cdn %}
-from .cdn import cdn_url
-{%- endif %}
 
 if TYPE_CHECKING:
     # The stubs are a dev dependency: the image does not install them.
@@ -38,6 +37,8 @@ _UNSAFE_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 SAFE_FILENAME_LENGTH = 100
 # Seconds to connect to S3 and to wait for an answer: a dead endpoint fails fast.
 S3_TIMEOUT_SECONDS = 5
+# The module of the CDN in front of the bucket: only projects with a CDN have it.
+CDN_MODULE = f"{__name__.rpartition('.')[0]}.cdn"
 
 
 class StorageUnavailableError(Exception):
@@ -51,6 +52,14 @@ class Upload:
     url: str
     fields: dict[str, str]
     expires_at: datetime
+
+
+class CdnUrl(Protocol):
+    """cdn.py's `cdn_url`: the CDN URL that serves `key` until `expires`, or None."""
+
+    def __call__(
+        self, settings: Settings, key: str, *, public: bool, expires: datetime
+    ) -> str | None: ...
 
 
 class Storage(Protocol):
@@ -103,6 +112,14 @@ def expires_at(settings: Settings) -> datetime:
     return datetime.fromtimestamp(int(time.time()) + settings.PRESIGNED_URL_EXPIRE_SECONDS, UTC)
 
 
+def find_cdn_url() -> CdnUrl | None:
+    """Return the CDN's URL builder where the project has a CDN (cdn.py), else None."""
+    if find_spec(CDN_MODULE) is None:
+        return None
+    cdn_url: CdnUrl = import_module(CDN_MODULE).cdn_url
+    return cdn_url
+
+
 class S3Storage:
     """Files in S3_BUCKET; URLs presigned with SigV4 for S3_PUBLIC_ENDPOINT_URL."""
 
@@ -115,6 +132,7 @@ class S3Storage:
         )
         self._stack = AsyncExitStack()
         self._clients: dict[str, S3Client] = {}
+        self._cdn_url = find_cdn_url()
 
     async def client(self, endpoint: str) -> "S3Client":
         """Return the (open, shared) S3 client for `endpoint`."""
@@ -168,10 +186,10 @@ class S3Storage:
         The object keeps the Content-Type it was uploaded with: `content_type` is unused.
         """
         del content_type
-{%- if use_cdn %}
-        if url := cdn_url(self.settings, key, public=public, expires=expires_at(self.settings)):
-            return url
-{%- endif %}
+        if self._cdn_url is not None:
+            expires = expires_at(self.settings)
+            if url := self._cdn_url(self.settings, key, public=public, expires=expires):
+                return url
         client = await self._presigner()
         return await client.generate_presigned_url(
             "get_object",

@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import quote
 
@@ -22,10 +24,6 @@ from django.core import signing
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from django.utils.module_loading import import_string
-{%- if use_cdn %}
-
-from .cdn import cdn_url
-{%- endif %}
 
 if TYPE_CHECKING:
     # The stubs are a dev dependency: the image does not install them.
@@ -38,6 +36,8 @@ _UNSAFE_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 SAFE_FILENAME_LENGTH = 100
 # Seconds to connect to S3 and to wait for an answer: a dead endpoint fails fast.
 S3_TIMEOUT_SECONDS = 5
+# The module of the CDN in front of the bucket: only projects with a CDN have it.
+CDN_MODULE = f"{__name__.rpartition('.')[0]}.cdn"
 # What signs the local store's URLs (with SECRET_KEY), apart from anything else it signs.
 TOKEN_SALT = "attachments"  # noqa: S105 - a namespace for signatures, not a secret
 
@@ -53,6 +53,12 @@ class Upload:
     url: str
     fields: dict[str, str]
     expires_at: datetime
+
+
+class CdnUrl(Protocol):
+    """cdn.py's `cdn_url`: the CDN URL that serves `key` until `expires`, or None."""
+
+    def __call__(self, key: str, *, public: bool, expires: datetime) -> str | None: ...
 
 
 class Storage(Protocol):
@@ -95,6 +101,14 @@ def content_disposition(filename: str) -> str:
 def expires_at() -> datetime:
     """Return when URLs presigned now expire (PRESIGNED_URL_EXPIRE_SECONDS from now)."""
     return datetime.fromtimestamp(int(time.time()) + settings.PRESIGNED_URL_EXPIRE_SECONDS, UTC)
+
+
+def find_cdn_url() -> CdnUrl | None:
+    """Return the CDN's URL builder where the project has a CDN (cdn.py), else None."""
+    if find_spec(CDN_MODULE) is None:
+        return None
+    cdn_url: CdnUrl = import_module(CDN_MODULE).cdn_url
+    return cdn_url
 
 
 class _Bucket(Protocol):
@@ -168,6 +182,7 @@ class S3Storage:
         self.bucket = config.bucket_storage(config.endpoint_url)
         # Presigning is local computation, for the endpoint as clients reach it.
         self.presigner = config.bucket_storage(config.public_endpoint_url)
+        self._cdn_url = find_cdn_url()
 
     def presign_upload(self, *, key: str, content_type: str, max_size: int, public: bool) -> Upload:
         """Return a presigned POST pinning the key, Content-Type, Cache-Control and size."""
@@ -194,12 +209,10 @@ class S3Storage:
         The object keeps the Content-Type it was uploaded with: `content_type` is unused.
         """
         del content_type
-{%- if use_cdn %}
-        if url := cdn_url(key, public=public, expires=expires_at()):
-            return url
-{%- else %}
-        del public  # the bucket's URLs are presigned, public or not
-{%- endif %}
+        if self._cdn_url is not None:
+            expires = expires_at()
+            if url := self._cdn_url(key, public=public, expires=expires):
+                return url
         parameters = {"ResponseContentDisposition": content_disposition(filename)}
         return self.presigner.url(key, parameters=parameters, expire=self.config.expire_seconds)
 
