@@ -191,10 +191,15 @@ def _interpreter(version: str) -> Path | None:
     return find_python(version)
 
 
+# libyaml's safe loader where PyYAML was built with it: the same documents, about ten times
+# faster, which the render tier feels on every variant's compose and workflow files.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse(path: Path) -> None:
     suffix = path.suffix
     if suffix in {".yml", ".yaml"}:
-        list(yaml.safe_load_all(path.read_text()))
+        list(yaml.load_all(path.read_text(), Loader=_YAML_LOADER))
     elif suffix == ".toml" or path.name == "uv.lock":
         tomllib.loads(path.read_text())
     elif suffix == ".json":
