@@ -166,6 +166,10 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/users/cache.py": lambda a: _django(a) and _jwt(a),
     "src/{slug}/users/apps.py": lambda a: _django(a) and _jwt(a),
     "config/features.py": _django,
+    "config/settings/integrations/__init__.py": _django,
+    "config/settings/integrations/jwt.py": lambda a: _django(a) and _jwt(a),
+    "config/settings/integrations/redis.py": lambda a: _django(a) and a["cache"] == "redis",
+    "config/settings/integrations/replica.py": lambda a: _django(a) and _replica(a),
     # Django's platform services (issue 10): an app each
     "src/{slug}/events/hub.py": lambda a: _django(a) and _sse(a),
     "src/{slug}/events/views.py": lambda a: _django(a) and _sse(a),

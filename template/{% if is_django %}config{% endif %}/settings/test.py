@@ -11,9 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-{% if use_replica -%}
 from . import base
-{% endif -%}
 from .base import *  # noqa: F403 - a settings module extends its base
 from .base import (
     DATABASES,
@@ -47,26 +45,26 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"].endswith(("sqlite3", "spatialite")):
     _TEST_DATABASE = Path(tempfile.gettempdir()) / f"{PACKAGE}-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATABASE)}
-{%- if use_replica %}
 
-# Lists read the primary here whatever DATABASE_REPLICA_URL says; the replica gets a test
+# With a read replica (READ_REPLICA is a setting: config/settings/integrations/replica.py),
+# lists read the primary here whatever DATABASE_REPLICA_URL says; the replica gets a test
 # database of its own, which tests/test_replica.py turns on (READ_REPLICA) to show which
 # database served what.
-READ_REPLICA = None
-READINESS_CHECKS = {
-    name: check for name, check in base.READINESS_CHECKS.items() if name != "database_replica"
-}
-_primary = base.DATABASES["default"]
-DATABASES = {
-    **base.DATABASES,
-    "replica": {
-        **_primary,
-        # SQLite's test databases are in memory, one per alias; PostgreSQL's need a name.
-        "TEST": {
-            "NAME": None
-            if _primary["ENGINE"].endswith("sqlite3")
-            else f"test_{_primary['NAME']}_replica"
+if hasattr(base, "READ_REPLICA"):
+    READ_REPLICA = None
+    READINESS_CHECKS = {
+        name: check for name, check in base.READINESS_CHECKS.items() if name != "database_replica"
+    }
+    _primary = base.DATABASES["default"]
+    DATABASES = {
+        **base.DATABASES,
+        "replica": {
+            **_primary,
+            # SQLite's test databases are in memory, one per alias; PostgreSQL's need a name.
+            "TEST": {
+                "NAME": None
+                if _primary["ENGINE"].endswith("sqlite3")
+                else f"test_{_primary['NAME']}_replica"
+            },
         },
-    },
-}
-{%- endif %}
+    }

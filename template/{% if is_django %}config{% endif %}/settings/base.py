@@ -4,9 +4,7 @@ The environment and `.env` are read once, here (`env`); every value below comes 
 or is fixed. `.env.example` lists what can be set.
 """
 
-{% if use_jwt -%}
-from datetime import timedelta
-{% endif -%}
+from importlib import import_module
 from importlib.metadata import metadata
 from pathlib import Path
 from typing import Any
@@ -15,14 +13,16 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config import features
 from config.env import Env, database_settings
-
-from {{ project_slug }}.core.converters import ID_SCHEMA
+from config.settings.integrations import configure_integrations
 
 # Django's classes take the type parameters of django-stubs (ModelAdmin[Item]) at run time.
 django_stubs_ext.monkeypatch()
 
-PACKAGE = "{{ project_slug }}"
+PACKAGE = features.PACKAGE
+# How the schema describes an id in a path: bounded to its column (core/converters.py).
+ID_SCHEMA: dict[str, object] = import_module(f"{PACKAGE}.core.converters").ID_SCHEMA
 # The project's root: config/settings/base.py is three levels down.
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -67,9 +67,8 @@ INSTALLED_APPS = [
     f"{PACKAGE}.core",
     f"{PACKAGE}.users",
     f"{PACKAGE}.items",
-{%- for app in django_feature_apps %}
-    {{ app | py_str }},
-{%- endfor %}
+    # The optional services' (config/features.py).
+    *features.APPS,
 ]
 
 
@@ -112,10 +111,7 @@ MIDDLEWARE = middleware(admin=env.APP_ROLE == "admin")
 # Functions that wrap the ASGI application around Django's, each taking the application and
 # returning the one to serve; the last one is outermost (core/asgi.py): the request metrics
 # (core/metrics.py, GET /metrics) and, outside them, the server span (core/tracing.py).
-ASGI_MIDDLEWARE: list[str] = []
-{%- for name in django_asgi_middleware %}
-ASGI_MIDDLEWARE.append(f"{PACKAGE}.{{ name }}")
-{%- endfor %}
+ASGI_MIDDLEWARE = [f"{PACKAGE}.{name}" for name in features.ASGI_MIDDLEWARE]
 # Django's checks that do not apply to the API process: the admin's middleware (sessions,
 # the signed-in user, messages) is in the chain of the process that serves the admin (the
 # admin's, or the API's on a developer's machine: local.py); and the API authenticates with
@@ -155,42 +151,20 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 
 DATABASES = {"default": database_settings(env.DATABASE_URL, pool_size=env.DATABASE_POOL_SIZE)}
-# The optional services' settings (config/features.py), each under its own name.
+# The optional services' and telemetry's settings (config/features.py, config/telemetry.py),
+# each under its own name.
 globals().update(env.feature_settings())
 ALLOW_SQLITE_IN_PRODUCTION = env.ALLOW_SQLITE_IN_PRODUCTION
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# In-process memory: each process keeps its own entries (and login attempt counts).
+# In-process memory: each process keeps its own entries (and login attempt counts); Redis
+# when REDIS_URL is set (integrations/redis.py).
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # What /readyz checks (core/readiness.py): a name, and a function that raises when it is down.
-# The jobs app adds the broker's (jobs/apps.py).
+# The jobs app adds the broker's (jobs/apps.py); integrations/ those of Redis and the replica.
 READINESS_CHECKS = {"database": f"{PACKAGE}.core.readiness.ping_database"}
-{%- if use_redis %}
-REDIS_URL = env.REDIS_URL
-if REDIS_URL:
-    # Shared by every process and replica; fail fast rather than hang on a dead Redis (the
-    # login limits then count in memory: users/throttling.py).
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
-    READINESS_CHECKS["redis"] = f"{PACKAGE}.core.redis.ping_redis"
-{%- endif %}
-{%- if use_replica %}
-
-# List reads go to READ_REPLICA, the database of DATABASE_REPLICA_URL, when it is set
-# (core/replica.py); None = every read on the primary.
-DATABASE_ROUTERS = [f"{PACKAGE}.core.replica.ReplicaRouter"]
-READ_REPLICA = "replica" if env.DATABASE_REPLICA_URL else None
-if READ_REPLICA:
-    DATABASES[READ_REPLICA] = database_settings(
-        env.DATABASE_REPLICA_URL, pool_size=env.DATABASE_POOL_SIZE
-    )
-    READINESS_CHECKS["database_replica"] = f"{PACKAGE}.core.replica.ping_replica"
-{%- endif %}
 
 AUTH_USER_MODEL = "users.User"
 # argon2id for new passwords; a hash made by another hasher is upgraded at the next login.
@@ -212,37 +186,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [f"{PACKAGE}.core.parsers.JSONParser"],
     # 503 with Retry-After while the database is unavailable, 413 for a body too large.
     "EXCEPTION_HANDLER": f"{PACKAGE}.core.errors.exception_handler",
-{%- if use_jwt %}
-    # Every request checks its token's account: a deactivated or deleted account's token is
-    # refused at once, not when it expires (from a cache: users/cache.py).
-    "DEFAULT_AUTHENTICATION_CLASSES": [f"{PACKAGE}.users.authentication.AccountJWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-{%- else %}
+    # Open to anyone: where the project has accounts (auth=jwt), integrations/jwt.py asks
+    # every request for a bearer token instead.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-{%- endif %}
     # Documents each operation's error answers (core/schema.py).
     "DEFAULT_SCHEMA_CLASS": f"{PACKAGE}.core.schema.ApiSchema",
     # Client addresses come from the ASGI server, which trusts X-Forwarded-For only from
     # FORWARDED_ALLOW_IPS; a client's own X-Forwarded-For is ignored.
     "NUM_PROXIES": 0,
 }
-{%- if use_jwt %}
-
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.ACCESS_TOKEN_EXPIRE_MINUTES),
-    "REFRESH_TOKEN_LIFETIME": timedelta(minutes=env.REFRESH_TOKEN_EXPIRE_MINUTES),
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    "USER_ID_CLAIM": "sub",
-    # Access tokens say so: a refresh token is refused where an access token is expected.
-    "TOKEN_TYPE_CLAIM": "type",
-}
-# How long an account's check may be answered from the cache (users/cache.py says how
-# stale that can be); 0 queries the account on every request.
-USER_CACHE_SECONDS = env.USER_CACHE_SECONDS
-LOGIN_ATTEMPTS_PER_MINUTE = env.LOGIN_ATTEMPTS_PER_MINUTE
-LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR = env.LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR
-{%- endif %}
 
 DOCS_MODE = env.DOCS_MODE
 DOCS_USERNAME = env.DOCS_USERNAME
@@ -319,3 +272,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": env.LOG_LEVEL, "propagate": False},
     },
 }
+
+# Last: the settings of the optional parts this project has (accounts, Redis, a read replica),
+# each in a module of config/settings/integrations/ that adjusts those above.
+configure_integrations(globals(), env)

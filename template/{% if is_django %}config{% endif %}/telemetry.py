@@ -1,49 +1,59 @@
-"""The settings of the telemetry this project was generated with: error tracking, the release,
-/metrics and OpenTelemetry (`config.features.FeatureEnv` adds them to the environment's settings,
-and `config.settings.base` turns each into the Django setting of the same name).
+"""The settings of each telemetry option: error tracking, the release, /metrics and
+OpenTelemetry. `config.env.TelemetryEnv` extends those of the options this project was
+generated with, and `config.settings.base` turns each into the Django setting of the same name.
 """
 
-# Imported whole: the fields below exist per option, and Share keeps both names used whichever
-# options the project has.
-import typing
+from typing import Annotated, Literal
 
-import pydantic
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
 # A share of requests, tasks or traces, from 0.0 (none) to 1.0 (all).
-Share = typing.Annotated[float, pydantic.Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class TelemetryEnv(BaseSettings):
-    """Error tracking, metrics and traces; each default works without any backend."""
-{%- if use_sentry %}
+class BaseTelemetryEnv(BaseSettings):
+    """What each option's class extends; on its own, a project without telemetry: no settings.
+
+    Every default works without any backend.
+    """
+
+
+class ReleaseEnv(BaseTelemetryEnv):
+    """The release, which error reports and spans carry (both extend this)."""
+
+    # The release: Sentry's events and the spans' service.version (the image tag); empty =
+    # the package version.
+    APP_VERSION: str = ""
+
+
+class SentryEnv(ReleaseEnv):
+    """Error tracking."""
 
     # Sentry (core/sentry.py): empty DSN = errors are not reported.
     SENTRY_DSN: str = ""
     # Share of requests and tasks traced (0.0-1.0); 0 = errors only.
     SENTRY_TRACES_SAMPLE_RATE: Share = 0.0
-{%- endif %}
-{%- if use_sentry or use_tracing %}
 
-    # The release: Sentry's events and the spans' service.version (the image tag); empty =
-    # the package version.
-    APP_VERSION: str = ""
-{%- endif %}
-{%- if use_metrics %}
+
+class MetricsEnv(BaseTelemetryEnv):
+    """/metrics (`config.env.Env` refuses it open in production)."""
 
     # GET /metrics (core/metrics.py): false turns the endpoint and the counting off.
     METRICS_ENABLED: bool = True
     # The bearer token /metrics asks for; empty = open (refused in production).
-    METRICS_TOKEN: pydantic.SecretStr = pydantic.SecretStr("")
-{%- endif %}
-{%- if use_tracing %}
+    METRICS_TOKEN: SecretStr = SecretStr("")
+
+
+class TracingEnv(ReleaseEnv):
+    """Traces, sent over OTLP/HTTP."""
 
     # OpenTelemetry (core/tracing.py): where spans go over OTLP/HTTP; empty = no tracing.
     OTEL_EXPORTER_OTLP_ENDPOINT: str = ""
     # The spans' service.name; empty = the package name.
     OTEL_SERVICE_NAME: str = ""
     # Which new traces are sampled; parentbased_* follow the caller's decision.
-    OTEL_TRACES_SAMPLER: typing.Literal[
+    OTEL_TRACES_SAMPLER: Literal[
         "always_on",
         "always_off",
         "traceidratio",
@@ -53,4 +63,3 @@ class TelemetryEnv(BaseSettings):
     ] = "parentbased_traceidratio"
     # The share of new traces sampled by the *traceidratio samplers, 0.0 to 1.0.
     OTEL_TRACES_SAMPLER_ARG: Share = 1.0
-{%- endif %}
