@@ -331,5 +331,6 @@ def _assert_services_follow_toggles(project: Path, answers: Answers) -> None:
     # main:app, the package being pyproject.toml's name.
     assert pyproject["project"]["name"] == answers["project_slug"]
     assert (project / "config" / "asgi.py").is_file() == _django(answers)
-    assert (project / "src" / answers["project_slug"] / "main.py").is_file() == _fastapi(answers)
+    main_module = project / "src" / str(answers["project_slug"]) / "main.py"
+    assert main_module.is_file() == _fastapi(answers)
     assert pyproject["project"]["requires-python"] == f"~={answers['python_version']}.0"
