@@ -80,7 +80,7 @@ def test_hostile_free_text_renders_and_keeps_its_value_in_every_format(
     # The docs' title is a setting whose default is the name; their description is the
     # package's (pyproject.toml, checked above), read at run time from its metadata.
     settings = (
-        project / "src" / "hostile_svc" / "core" / "config.py"
+        project / "src" / "hostile_svc" / "core" / "features.py"
         if framework == "fastapi"
         else project / "config" / "env.py"
     )
