@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import import_module
 from importlib.util import find_spec
@@ -35,6 +35,21 @@ BACKOFF_MAX_SECONDS = 60.0
 _jitter = secrets.SystemRandom()
 # Where a job's end is published, in projects with server-sent events (events.py).
 JOB_EVENTS = f"{PACKAGE}.events"
+
+type JobPublisher = Callable[..., Awaitable[None]]
+
+
+def _job_publisher() -> JobPublisher | None:
+    """Return events.publish_job_finished where the project has events.py, else None."""
+    if find_spec(JOB_EVENTS) is None:
+        return None
+    publisher: JobPublisher = import_module(JOB_EVENTS).publish_job_finished
+    return publisher
+
+
+# Looked up once, when the worker imports its tasks: the first job's end does not pay for
+# importing the events module (and its web framework) while its worker waits.
+publish_job_finished = _job_publisher()
 
 
 def backoff_seconds(retries: int) -> float:
@@ -76,9 +91,8 @@ async def _finish(
         job = await crud.finish_job(session, job_id=job_id, result=result, error=error)
         if job is None:
             return
-        if find_spec(JOB_EVENTS) is not None:
-            publish = import_module(JOB_EVENTS).publish_job_finished
-            await publish(session, job, settings=current_settings())
+        if publish_job_finished is not None:
+            await publish_job_finished(session, job, settings=current_settings())
     logger.info("Job %s %s after %d attempt(s)", job.id, job.status, job.attempts)
 
 
