@@ -37,6 +37,14 @@ def _python_constant(path: Path, name: str) -> object:
             isinstance(target, ast.Name) and target.id == name for target in node.targets
         ):
             return ast.literal_eval(node.value)
+        # An annotated constant (`TITLE: Final = "..."`).
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == name
+            and node.value is not None
+        ):
+            return ast.literal_eval(node.value)
     raise AssertionError(f"{name} not assigned in {path}")
 
 
