@@ -26,10 +26,12 @@ from jinja2.ext import Extension
 
 __all__ = [
     "RESERVED_NAMES",
+    "RUFF_LINE_LENGTH",
     "ComposeVariable",
     "ContextUpdater",
     "DerivedContext",
     "EnvSetting",
+    "PackageName",
     "Requirement",
     "SettingsClass",
     "StackcraftFilters",
@@ -53,6 +55,7 @@ __all__ = [
     "sh_str",
     "slug_problem",
     "slugify",
+    "test_package_names",
     "text_problem",
     "toml_str",
     "yaml_str",
@@ -108,6 +111,8 @@ RESERVED_NAMES: Final = frozenset(
 )
 
 REGISTRY_HOSTS: Final = {"ghcr": "ghcr.io", "dockerhub": "docker.io"}
+# The generated project's line length (pyproject.toml's ruff settings).
+RUFF_LINE_LENGTH: Final = 100
 
 
 def slugify(name: object) -> str:
@@ -280,6 +285,16 @@ class Requirement(TypedDict):
     comment: str
 
 
+class PackageName(TypedDict):
+    """A name the generated tests import from the package (tests/package.py): `from
+    <package>.<module> import <name> as <name>`, on one line, or `wrap`ped as ruff would.
+    """
+
+    module: str
+    name: str
+    wrap: bool
+
+
 class SettingsClass(TypedDict):
     """An optional service's settings class FastAPI's core/features.py imports: `from module
     import name`, the module relative to core/.
@@ -360,8 +375,10 @@ class DerivedContext(TypedDict, total=False):
     django_feature_apps: list[str]
     django_asgi_middleware: list[str]
     fastapi_feature_settings: list[SettingsClass]
+    test_package_names: list[PackageName]
     python_image: str
     ruff_target: str
+    ruff_line_length: int
     # what shared files loop over
     backing_services: list[str]
     compose_services: list[str]
@@ -417,6 +434,7 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         version = str(answers["python_version"])
         derived["python_image"] = f"python:{version}-slim"
         derived["ruff_target"] = "py" + version.replace(".", "")
+        derived["ruff_line_length"] = RUFF_LINE_LENGTH
     flags = _flags(derived)
     if flags.keys() >= {"use_postgres", "redis_service", "broker_rabbitmq"}:
         derived["backing_services"] = backing_services(flags)
@@ -454,6 +472,8 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         )
     if flags.keys() >= _FEATURE_FLAGS | {"use_github"}:
         derived["readme_sections"] = readme_sections(flags)
+    if flags.keys() >= _FEATURE_FLAGS and "project_slug" in answers:
+        derived["test_package_names"] = test_package_names(flags, str(answers["project_slug"]))
     return derived
 
 
@@ -1526,6 +1546,85 @@ def readme_sections(flags: Mapping[str, bool]) -> list[str]:
         (f"layout-{framework}", True),
     )
     return [name for name, on in wanted if on]
+
+
+# The names of the optional services that each framework's tests import from the package
+# (tests/package.py re-exports them), with the flag each comes with. In the order of ruff's
+# isort, `name as name` imports one each: by module, then constants, classes, the rest.
+_TEST_PACKAGE_NAMES: Final[Mapping[str, tuple[tuple[str, str, str], ...]]] = {
+    "fastapi": (
+        ("api.accounts", "RecentlyActive", "use_jwt"),
+        ("attachments.cdn", "cdn_url", "use_cdn"),
+        ("attachments.storage", "PRIVATE_CACHE_CONTROL", "use_s3"),
+        ("attachments.storage", "PUBLIC_CACHE_CONTROL", "use_s3"),
+        ("attachments.storage", "LocalStorage", "use_s3"),
+        ("attachments.storage", "S3Storage", "use_s3"),
+        ("attachments.storage", "object_key", "use_s3"),
+        ("attachments.storage", "safe_filename", "use_s3"),
+        ("brokers", "check_broker_url", "use_celery"),
+        ("core.metrics", "LATENCY_BUCKETS", "use_metrics"),
+        ("core.tracing", "configure_tracing", "use_tracing"),
+        ("core.tracing", "sampler", "use_tracing"),
+        ("events", "EventHub", "use_sse"),
+        ("events", "LocalHub", "use_sse"),
+        ("events", "LocalSubscription", "use_sse"),
+        ("events", "Subscription", "use_sse"),
+        ("events", "stream_key", "use_sse"),
+        ("jobs", "tasks", "use_celery"),
+        ("jobs.metrics", "QueueLengthCollector", "use_worker_metrics"),
+        ("jobs.metrics", "worker_registry", "use_worker_metrics"),
+        ("jobs.models", "Job", "use_celery"),
+        ("jobs.tasks", "process_item", "use_celery"),
+        ("spatial", "spatialite_problem", "use_spatial"),
+        ("worker", "TASK_QUEUE", "use_celery"),
+        ("worker", "dead_letter_queue", "use_celery"),
+        ("worker", "uses_amqp", "use_celery"),
+    ),
+    "django": (
+        ("attachments.cdn", "cdn_url", "use_cdn"),
+        ("attachments.storage", "PRIVATE_CACHE_CONTROL", "use_s3"),
+        ("attachments.storage", "PUBLIC_CACHE_CONTROL", "use_s3"),
+        ("attachments.storage", "LocalStorage", "use_s3"),
+        ("attachments.storage", "S3Config", "use_s3"),
+        ("attachments.storage", "S3Storage", "use_s3"),
+        ("attachments.storage", "get_storage", "use_s3"),
+        ("attachments.storage", "object_key", "use_s3"),
+        ("attachments.storage", "safe_filename", "use_s3"),
+        ("brokers", "check_broker_url", "use_celery"),
+        ("core", "metrics", "use_metrics"),
+        ("core", "tracing", "use_tracing"),
+        ("core.replica", "REPLICA", "use_replica"),
+        ("core.replica", "read_replica", "use_replica"),
+        ("core.sentry", "init_sentry", "use_sentry"),
+        ("events.hub", "get_hub", "use_sse"),
+        ("events.hub", "stream_key", "use_sse"),
+        ("jobs", "tasks", "use_celery"),
+        ("jobs.metrics", "QueueLengthCollector", "use_worker_metrics"),
+        ("jobs.metrics", "worker_registry", "use_worker_metrics"),
+        ("jobs.models", "Job", "use_celery"),
+        ("jobs.tasks", "process_item", "use_celery"),
+        ("users", "cache", "use_jwt"),
+        ("users.models", "User", "use_jwt"),
+        ("users.throttling", "login_attempts", "use_jwt"),
+    ),
+}
+
+
+def test_package_names(flags: Mapping[str, bool], slug: str) -> list[PackageName]:
+    """Return the optional services' names the tests import from package `slug`, in import
+    order, each `{module, name, wrap}` (the module under the package; `wrap` where its
+    import would pass the line length on one line).
+    """
+    framework = "django" if flags["is_django"] else "fastapi"
+    return [
+        {
+            "module": module,
+            "name": name,
+            "wrap": len(f"from {slug}.{module} import {name} as {name}") > RUFF_LINE_LENGTH,
+        }
+        for module, name, flag in _TEST_PACKAGE_NAMES[framework]
+        if flags.get(flag)
+    ]
 
 
 # Template sources Copier reads as URLs or VCS shortcuts, never as paths on this machine.

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from .package_telemetry import JsonFormatter, RequestIdFilter, TextFormatter
+from .package import JsonFormatter, RequestIdFilter, TextFormatter
 
 JSON_KEYS = {"time", "level", "logger", "message", "request_id", "trace_id", "span_id"}
 

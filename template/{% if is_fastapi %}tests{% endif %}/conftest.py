@@ -35,8 +35,7 @@ os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 os.environ["DOCS_PASSWORD"] = secrets.token_urlsafe(24)
 
-from .package import NAME, SQLITE_PROBLEM, Base, Settings, create_app
-from .package_telemetry import RequestIdFilter
+from .package import NAME, SQLITE_PROBLEM, Base, RequestIdFilter, Settings, create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCS_USERNAME = "docs"

@@ -9,8 +9,7 @@ import pytest
 from httpx import AsyncClient
 
 from .conftest import ClientFactory
-from .package import NAME
-from .package_telemetry import JsonFormatter, RequestIdFilter, build_formatter, request_id
+from .package import NAME, JsonFormatter, RequestIdFilter, build_formatter, request_id
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 # A database file in a directory that does not exist: readiness checks fail and log.

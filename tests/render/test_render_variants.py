@@ -261,9 +261,8 @@ ALWAYS = (
     "src/{slug}/commands.py",
     "tests/test_health.py",
     "tests/test_items.py",
-    # The package under test, the only test modules that name it
+    # The package under test, the only test module that names it
     "tests/package.py",
-    "tests/package_telemetry.py",
 )
 
 

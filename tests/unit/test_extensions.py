@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from extensions.context import (
+    RUFF_LINE_LENGTH,
     DerivedContext,
     derive_context,
     email_problem,
@@ -349,6 +350,34 @@ def test_fastapi_feature_settings_follow_the_services_and_are_fastapis_only() ->
     assert len(everything) == 11
     assert django == []
     assert _settings_modules(bare) == []
+
+
+def _member_order(name: str) -> tuple[int, str]:
+    # isort's order-by-type: constants, then classes, then the rest.
+    if name.isupper():
+        return (0, name)
+    return (1, name) if name[0].isupper() else (2, name)
+
+
+@pytest.mark.parametrize("answers", PLATFORM_ANSWERS)
+def test_test_package_names_come_in_ruffs_import_order(answers: dict[str, object]) -> None:
+    names = derive_context(answers).get("test_package_names", [])
+    keys = [(part["module"], *_member_order(part["name"])) for part in names]
+    assert keys == sorted(keys)
+    assert len(names) > 20
+
+
+def test_test_package_names_follow_the_services_and_wrap_past_the_line_length() -> None:
+    bare = {**FULL_ANSWERS, "auth": "none", "cache": "none", "observability": "none"}
+    assert derive_context(bare).get("test_package_names") == []
+    jwt = derive_context({**bare, "auth": "jwt"}).get("test_package_names", [])
+    assert [(part["module"], part["name"]) for part in jwt] == [("api.accounts", "RecentlyActive")]
+    long_slug = "a" * 39
+    wrapped = derive_context({**PLATFORM_ANSWERS[0], "project_slug": long_slug})
+    for part in wrapped.get("test_package_names", []):
+        line = f"from {long_slug}.{part['module']} import {part['name']} as {part['name']}"
+        assert part["wrap"] == (len(line) > RUFF_LINE_LENGTH)
+    assert any(part["wrap"] for part in wrapped.get("test_package_names", []))
 
 
 def test_compose_runs_each_platform_service_its_flags_ask_for() -> None:
