@@ -34,10 +34,18 @@ SPATIAL_MODULE = f"{PACKAGE}.spatial"
 type IncludeObject = Callable[[object, str | None, str, bool, object], bool]
 
 
+def exists(module: str) -> bool:
+    """Return True where the project has `module` (False also where its package is missing)."""
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def target_metadata() -> MetaData:
     """Import every models module the project has, and return the metadata of their tables."""
     for name in MODEL_MODULES:
-        if find_spec(f"{PACKAGE}.{name}") is not None:
+        if exists(f"{PACKAGE}.{name}"):
             import_module(f"{PACKAGE}.{name}")
     return Base.metadata
 
@@ -46,7 +54,7 @@ def compare_options() -> dict[str, Any]:
     """Return the options of every comparison with the database (autogenerate, `alembic
     check`): PostGIS's and SpatiaLite's own tables are theirs, not the models'.
     """
-    if find_spec(SPATIAL_MODULE) is None:
+    if not exists(SPATIAL_MODULE):
         return {}
     include_object: IncludeObject = import_module(SPATIAL_MODULE).include_object
     return {"include_object": include_object}
