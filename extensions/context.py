@@ -30,6 +30,7 @@ __all__ = [
     "ComposeVariable",
     "ContextUpdater",
     "DerivedContext",
+    "DjangoSettingsClass",
     "EnvSetting",
     "PackageName",
     "Requirement",
@@ -43,6 +44,7 @@ __all__ = [
     "compose_services",
     "compose_volumes",
     "derive_context",
+    "django_feature_settings",
     "email_problem",
     "env_settings",
     "hcl_str",
@@ -304,6 +306,17 @@ class SettingsClass(TypedDict):
     name: str
 
 
+class DjangoSettingsClass(TypedDict):
+    """An optional part's settings class Django's config/features.py imports: `from
+    <slug>.<module> import <name>`. The fields of an `integration` class are read by a module
+    of config/settings/integrations/; the others' become Django settings of the same names.
+    """
+
+    module: str
+    name: str
+    integration: bool
+
+
 class EnvSetting(TypedDict):
     """One setting of .env.example: `NAME=value` under its comment (one string, may hold newlines).
 
@@ -376,6 +389,7 @@ class DerivedContext(TypedDict, total=False):
     django_asgi_middleware: list[str]
     fastapi_feature_settings: list[SettingsClass]
     test_package_names: list[PackageName]
+    django_feature_settings: list[DjangoSettingsClass]
     python_image: str
     ruff_target: str
     ruff_line_length: int
@@ -447,6 +461,9 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         derived["fastapi_feature_settings"] = (
             fastapi_feature_settings(flags) if flags["is_fastapi"] else []
         )
+        derived["django_feature_settings"] = (
+            django_feature_settings(flags) if flags["is_django"] else []
+        )
     if flags.keys() >= _FEATURE_FLAGS and "project_slug" in answers:
         slug = str(answers["project_slug"])
         sqlite_scheme = derived.get("sqlite_scheme", "")
@@ -512,6 +529,34 @@ def fastapi_feature_settings(flags: Mapping[str, bool]) -> list[SettingsClass]:
     return [
         {"module": module, "name": name}
         for module, name, flag in _FASTAPI_FEATURE_SETTINGS
+        if flags.get(flag)
+    ]
+
+
+# Django's optional parts' settings classes (modules of the package), the flag each comes with,
+# and whether an integration module reads them, in the order of ruff's isort (by module):
+# config/features.py imports them in it and composes FeatureEnv and IntegrationEnv of them
+# in it too, so their validators run last-listed first (the task queue's before CloudFront's).
+_DJANGO_FEATURE_SETTINGS: Final = (
+    ("attachments.cdn_settings", "CdnEnv", "use_cdn", False),
+    ("attachments.cloudfront_settings", "CloudFrontEnv", "use_cloudfront", False),
+    ("attachments.settings", "AttachmentEnv", "use_s3", False),
+    ("core.metrics_settings", "MetricsEnv", "use_metrics", False),
+    ("core.redis_settings", "RedisEnv", "use_redis", True),
+    ("core.replica_settings", "ReplicaEnv", "use_replica", True),
+    ("core.sentry_settings", "SentryEnv", "use_sentry", False),
+    ("core.tracing_settings", "TracingEnv", "use_tracing", False),
+    ("events.settings", "EventEnv", "use_sse", False),
+    ("jobs.settings", "CeleryEnv", "use_celery", False),
+    ("users.settings", "AuthEnv", "use_jwt", True),
+)
+
+
+def django_feature_settings(flags: Mapping[str, bool]) -> list[DjangoSettingsClass]:
+    """Return the settings classes of the optional parts `flags` turn on, in import order."""
+    return [
+        {"module": module, "name": name, "integration": integration}
+        for module, name, flag, integration in _DJANGO_FEATURE_SETTINGS
         if flags.get(flag)
     ]
 

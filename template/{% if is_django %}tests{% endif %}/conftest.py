@@ -45,7 +45,8 @@ def database_problem() -> str:
 def sqlite_problem() -> str:
     """Return why an SQLite database of this project cannot be opened on this machine, or "":
     with locations (GeoDjango) SQLite is SpatiaLite, which this Python may not load."""
-    from config.env import SPATIAL, SPATIAL_ENGINES
+    from config.env import SPATIAL_ENGINES
+    from config.features import SPATIAL
 
     if not SPATIAL:
         return ""

@@ -90,7 +90,7 @@ def test_hostile_free_text_renders_and_keeps_its_value_in_every_format(
     settings = (
         project / "src" / "hostile_svc" / "core" / "features.py"
         if framework == "fastapi"
-        else project / "config" / "env.py"
+        else project / "config" / "features.py"
     )
     assert _python_constant(settings, "TITLE") == value
     # .env.example shows it as a comment: no .env quoting keeps every text exactly.

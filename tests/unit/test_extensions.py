@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from extensions.context import (
     RUFF_LINE_LENGTH,
     DerivedContext,
+    DjangoSettingsClass,
     derive_context,
     email_problem,
     py_str,
@@ -378,6 +380,59 @@ def test_test_package_names_follow_the_services_and_wrap_past_the_line_length() 
         line = f"from {long_slug}.{part['module']} import {part['name']} as {part['name']}"
         assert part["wrap"] == (len(line) > RUFF_LINE_LENGTH)
     assert any(part["wrap"] for part in wrapped.get("test_package_names", []))
+
+
+def _django_settings(answers: dict[str, object]) -> list[DjangoSettingsClass]:
+    return derive_context(answers).get("django_feature_settings", [])
+
+
+# Django with every optional part on: jwt, Redis, the replica, celery, sse, s3 with CloudFront,
+# full observability and Sentry.
+DJANGO_EVERYTHING: dict[str, object] = {**PLATFORM_ANSWERS[0], "framework": "django"}
+DJANGO_SOURCES = PARTIALS.parent / "template" / "{% if is_django %}src{% endif %}"
+
+
+@pytest.mark.parametrize("answers", PLATFORM_ANSWERS + FEATURE_ANSWERS)
+def test_django_feature_settings_come_in_ruffs_import_order(answers: dict[str, object]) -> None:
+    # config/features.py imports them as listed: `from <slug>.<module> import <name>`.
+    modules = [part["module"] for part in _django_settings(answers)]
+    assert modules == sorted(modules)
+
+
+def test_django_feature_settings_follow_the_parts_and_are_djangos_only() -> None:
+    bare = {
+        **FULL_ANSWERS,
+        "framework": "django",
+        "auth": "none",
+        "cache": "none",
+        "observability": "none",
+    }
+    assert len(_django_settings(DJANGO_EVERYTHING)) == 11
+    assert _django_settings(PLATFORM_ANSWERS[0]) == []
+    assert _django_settings(bare) == []
+    metrics_only = _django_settings({**bare, "observability": "metrics"})
+    assert metrics_only == [
+        {"module": "core.metrics_settings", "name": "MetricsEnv", "integration": False}
+    ]
+
+
+def test_django_integration_settings_are_those_the_integration_modules_read() -> None:
+    # config/settings/integrations/{jwt,redis,replica}.py make Django settings of these; the
+    # other classes' fields become Django settings of the same names.
+    parts = _django_settings(DJANGO_EVERYTHING)
+    integration = {part["name"] for part in parts if part["integration"]}
+    assert integration == {"AuthEnv", "RedisEnv", "ReplicaEnv"}
+
+
+def test_django_feature_settings_name_classes_of_the_package() -> None:
+    sources = {
+        re.sub(r"{%.*?%}", "", path.relative_to(DJANGO_SOURCES).as_posix()): path
+        for path in DJANGO_SOURCES.rglob("*")
+        if path.is_file()
+    }
+    for part in _django_settings(DJANGO_EVERYTHING):
+        source = sources["{{project_slug}}/" + part["module"].replace(".", "/") + ".py"]
+        assert f"class {part['name']}(" in source.read_text(), part
 
 
 def test_compose_runs_each_platform_service_its_flags_ask_for() -> None:

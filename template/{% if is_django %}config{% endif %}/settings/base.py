@@ -151,8 +151,8 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 
 DATABASES = {"default": database_settings(env.DATABASE_URL, pool_size=env.DATABASE_POOL_SIZE)}
-# The optional services' and telemetry's settings (config/features.py, config/telemetry.py),
-# each under its own name.
+# The optional services' and telemetry's settings (config/features.py's FeatureEnv), each
+# under its own name.
 globals().update(env.feature_settings())
 ALLOW_SQLITE_IN_PRODUCTION = env.ALLOW_SQLITE_IN_PRODUCTION
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,8 +1,8 @@
 """The database seen from requests: which errors mean "unavailable", the pool's check, and
 which reads may lag behind writes (a read replica may serve those).
 
-Imported by the settings (config/env.py), so it reads no settings at import time, and it
-imports no driver: SQLite projects install none.
+Imported by the settings (config/env.py, for PostgreSQL's pool), so it reads no settings at
+import time, and it imports no driver: SQLite projects install none.
 """
 
 from collections.abc import Generator

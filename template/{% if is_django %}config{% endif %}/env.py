@@ -2,25 +2,23 @@
 
 `config.settings.base` reads it once (`env = Env()`); nothing else reads the environment.
 Environment variables win over `.env`, which wins over the defaults below. The defaults run
-the service on SQLite with no environment at all (ENVIRONMENT=local).
+the service on SQLite with no environment at all (ENVIRONMENT=local); those the project's
+answers decide come from config/features.py.
 """
 
+from importlib import import_module
 from typing import Annotated, Any, Literal, Self
 
 import dj_database_url
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from config import telemetry
-from config.features import FeatureEnv
-
-from {{ project_slug }}.core.database import check_pooled_connection
+from config import features
+from config.env_base import ProductionChecks, split_commas
 
 PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - the value refused outside local, not a secret
 # Django's deploy check (security.W009) wants at least 50 characters.
 MIN_SECRET_LENGTH = 50
-# Whether items have a location (GeoDjango): the databases are then PostGIS and SpatiaLite.
-SPATIAL = {{ use_spatial }}
 # GeoDjango's backend for each plain one, so that postgresql:// and sqlite:// URLs work too.
 SPATIAL_ENGINES = {
     "django.db.backends.postgresql": "django.contrib.gis.db.backends.postgis",
@@ -28,7 +26,7 @@ SPATIAL_ENGINES = {
 }
 PLAIN_ENGINES = {spatial: plain for plain, spatial in SPATIAL_ENGINES.items()}
 # DATABASE_URL schemes with a Django backend this project installs a driver for.
-SPATIAL_SCHEMES = ("spatialite", "postgis") if SPATIAL else ()
+SPATIAL_SCHEMES = ("spatialite", "postgis") if features.SPATIAL else ()
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", *SPATIAL_SCHEMES)
 # How long a request waits for a PostgreSQL connection before it answers 503, and how long
 # the pool keeps retrying a failed connection before it lets the next request try afresh.
@@ -36,8 +34,6 @@ POOL_CHECKOUT_SECONDS = 1.5
 POOL_RECONNECT_SECONDS = 1.0
 # libpq's shortest connect timeout (it reads 1 as 2).
 CONNECT_TIMEOUT_SECONDS = 2
-# APP_TITLE's default: the project's name.
-TITLE = {{ project_name | py_str }}
 
 
 def _default_log_format(data: dict[str, Any]) -> Literal["json", "text"]:
@@ -45,28 +41,12 @@ def _default_log_format(data: dict[str, Any]) -> Literal["json", "text"]:
     return "text" if data.get("ENVIRONMENT", "local") == "local" else "json"
 
 
-# Last option first: pydantic takes the fields of the last base first, so errors list them
-# as config/telemetry.py does.
-class TelemetryEnv(
-{%- if use_tracing %}
-    telemetry.TracingEnv,
-{%- endif %}
-{%- if use_metrics %}
-    telemetry.MetricsEnv,
-{%- endif %}
-{%- if use_sentry %}
-    telemetry.SentryEnv,
-{%- endif %}
-    telemetry.BaseTelemetryEnv,
-):
-    """The settings of the telemetry options this project was generated with."""
-
-
-class Env(FeatureEnv, TelemetryEnv, BaseSettings):
+class Env(features.FeatureEnv, features.IntegrationEnv, ProductionChecks, BaseSettings):
     """Every setting read from the environment; `.env.example` documents each one.
 
-    Those of the optional services the project was generated with come from FeatureEnv, those
-    of its telemetry from TelemetryEnv.
+    Those of the optional parts the project was generated with (services, accounts,
+    telemetry) come from config/features.py's FeatureEnv and IntegrationEnv, with the checks
+    they add for production (ProductionChecks).
     """
 
     # Errors name the setting, never its value: values hold passwords and keys.
@@ -78,53 +58,38 @@ class Env(FeatureEnv, TelemetryEnv, BaseSettings):
     # api: the API and its docs; admin: only the Django admin (a separate process).
     APP_ROLE: Literal["api", "admin"] = "api"
     SECRET_KEY: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    DATABASE_URL: str = "{{ sqlite_scheme }}:///./{{ project_slug }}.db"
+    DATABASE_URL: str = features.DATABASE_URL
     DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
-{%- if use_replica %}
-    # A read replica of DATABASE_URL: list endpoints read there (core/replica.py); empty =
-    # every read on the primary.
-    DATABASE_REPLICA_URL: str = ""
-{%- endif %}
     # Production refuses SQLite unless the project chose it (then it warns at startup).
-    ALLOW_SQLITE_IN_PRODUCTION: bool = {{ not use_postgres }}
-{%- if use_redis %}
-    REDIS_URL: str | None = None
-{%- endif %}
+    ALLOW_SQLITE_IN_PRODUCTION: bool = features.SQLITE_IN_PRODUCTION
     # Comma-separated lists.
     ALLOWED_HOSTS: Annotated[list[str], NoDecode] = []
     CSRF_TRUSTED_ORIGINS: Annotated[list[str], NoDecode] = []
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
-{%- if use_jwt %}
-    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1)
-    REFRESH_TOKEN_EXPIRE_MINUTES: int = Field(default=60 * 24 * 7, ge=1)
-    # Seconds a request's account check may be answered from the cache: a change made
-    # outside this process's ORM (raw SQL; without Redis, another process) shows this late.
-    USER_CACHE_SECONDS: float = Field(default=5, ge=0, le=300)
-    LOGIN_ATTEMPTS_PER_MINUTE: int = Field(default=10, ge=1)
-    LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR: int = Field(default=100, ge=1)
-{%- endif %}
     # public: anyone reads /docs and /openapi.json; basic: behind DOCS_USERNAME and
     # DOCS_PASSWORD; off: both answer 404. The default is the project's api_docs answer.
-    DOCS_MODE: Literal["public", "basic", "off"] = {{ api_docs | py_str }}
+    DOCS_MODE: Literal["public", "basic", "off"] = features.DOCS_MODE
     DOCS_USERNAME: str = "docs"
     DOCS_PASSWORD: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     # The largest request body read; a larger one is answered 413 (nginx's client_max_body_size).
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1)
     # Where the admin is served: a path of its own, ending in a slash. nginx (compose.prod.yaml)
     # routes the default to the admin process; change both together.
-    ADMIN_URL: str = Field(default="{{ admin_path }}", pattern=r"^[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]+)*/$")
+    ADMIN_URL: str = Field(
+        default=features.ADMIN_URL, pattern=r"^[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]+)*/$"
+    )
     # The API's title in its docs; their description is the package's (pyproject.toml).
-    APP_TITLE: str = TITLE
+    APP_TITLE: str = features.TITLE
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # json: one object per line (time, level, logger, message, request_id, exception);
     # text: readable lines. Default: text when local, json elsewhere.
     LOG_FORMAT: Literal["json", "text"] = Field(default_factory=_default_log_format)
 
     def feature_settings(self) -> dict[str, Any]:
-        """Return the optional services' and telemetry's settings by name, secrets revealed
-        (Django's settings are plain).
+        """Return FeatureEnv's settings (the optional services' and telemetry's) by name,
+        secrets revealed (Django's settings are plain).
         """
-        names = [*TelemetryEnv.model_fields, *FeatureEnv.model_fields]
+        names = features.FeatureEnv.model_fields
         return {name: _revealed(getattr(self, name)) for name in names}
 
     @property
@@ -135,9 +100,7 @@ class Env(FeatureEnv, TelemetryEnv, BaseSettings):
     @field_validator("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "CORS_ORIGINS", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
+        return split_commas(value)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -189,6 +152,14 @@ class Env(FeatureEnv, TelemetryEnv, BaseSettings):
             raise ValueError(msg)
         return self
 
+    @model_validator(mode="after")
+    def _refuse_unsafe_parts_in_production(self) -> Self:
+        # After the checks above, so their errors come first: then the optional parts' own
+        # (ProductionChecks: METRICS_TOKEN, ...).
+        if self.ENVIRONMENT == "production":
+            self._refuse_unsafe_in_production()
+        return self
+
     def _refuse_placeholder(self, name: str, secret: SecretStr) -> None:
         value = secret.get_secret_value()
         if value in {PLACEHOLDER_SECRET, ""}:
@@ -199,23 +170,6 @@ class Env(FeatureEnv, TelemetryEnv, BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
             raise ValueError(msg)
-{%- if use_metrics %}
-
-    @model_validator(mode="after")
-    def _refuse_open_metrics_in_production(self) -> Self:
-        if (
-            self.ENVIRONMENT == "production"
-            and self.METRICS_ENABLED
-            and not self.METRICS_TOKEN.get_secret_value()
-        ):
-            msg = (
-                "METRICS_TOKEN is empty but ENVIRONMENT is 'production': /metrics would be "
-                "open to anyone; set it to a random value, e.g. the output of `python -c "
-                "'import secrets; print(secrets.token_urlsafe(32))'` (or METRICS_ENABLED=false)"
-            )
-            raise ValueError(msg)
-        return self
-{%- endif %}
 
 
 def _revealed(value: object) -> object:
@@ -230,19 +184,22 @@ def database_settings(url: str, *, pool_size: int) -> dict[str, Any]:
     connection (then answers 503); each connection is checked when taken from the pool, and
     one found broken discards the pool's other idle ones, which a restart broke too. SQLite
     gets a busy timeout, write transactions that take their lock up front, and write-ahead
-    logging for concurrent readers. With SPATIAL, GeoDjango's backends of both serve them
-    (PostGIS, SpatiaLite). Options in the URL's query (`?sslmode=require`) win over
-    these.
+    logging for concurrent readers. With spatial data (config/features.py), GeoDjango's
+    backends of both serve them (PostGIS, SpatiaLite). Options in the URL's query
+    (`?sslmode=require`) win over these.
     """
     database: dict[str, Any] = {
         **dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     }
     engine = str(database["ENGINE"])
     engine = PLAIN_ENGINES.get(engine, engine)
-    if SPATIAL:
+    if features.SPATIAL:
         database["ENGINE"] = SPATIAL_ENGINES.get(engine, engine)
     defaults: dict[str, Any] = {}
     if engine == "django.db.backends.postgresql":
+        # The package's own check (core/database.py), found by the name config/features.py
+        # gives: the other modules of config/ never spell it.
+        database_module = import_module(f"{features.PACKAGE}.core.database")
         defaults = {
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
             "pool": {
@@ -251,7 +208,7 @@ def database_settings(url: str, *, pool_size: int) -> dict[str, Any]:
                 "timeout": POOL_CHECKOUT_SECONDS,
                 # Short, so no retry backs off for minutes and leaves a restarted server unused.
                 "reconnect_timeout": POOL_RECONNECT_SECONDS,
-                "check": check_pooled_connection,
+                "check": database_module.check_pooled_connection,
             },
         }
     elif engine == "django.db.backends.sqlite3":
