@@ -97,13 +97,19 @@ class Project:
     def sync(self) -> ToolRun:
         """Install the project's environment with uv on its own Python version.
 
+        Its modules are compiled as they are installed: each process the run starts (the
+        tests' subprocesses, the server, the worker) then loads bytecode instead of compiling
+        every dependency again, which it would when the shell sets PYTHONDONTWRITEBYTECODE.
+
         Raises:
             CheckFailedError: when uv or the interpreter is missing, or the install fails.
         """
         uv, python = self._uv_and_python()
         locked = ["--locked"] if (self.path / "uv.lock").is_file() else []
         run = run_tool(
-            [uv, "sync", *locked, "--python", str(python)], cwd=self.path, env=project_env()
+            [uv, "sync", *locked, "--compile-bytecode", "--python", str(python)],
+            cwd=self.path,
+            env=project_env(),
         )
         if run.returncode != 0:
             last = run.stderr.strip().splitlines()[-1:] or ["(no output)"]

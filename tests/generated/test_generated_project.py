@@ -93,7 +93,7 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     render_new(dest, template=template, data=data, defaults=True)
     if not (dest / "uv.lock").is_file():
         pytest.skip("uv lock failed at render time (no package index reachable?)")
-    synced = _run(dest, "uv", "sync", "--locked", "--python", str(python))
+    synced = _run(dest, "uv", "sync", "--locked", "--compile-bytecode", "--python", str(python))
     assert synced.returncode == 0, synced.stderr
     return dest
 
@@ -236,6 +236,8 @@ def test_readme_commands_run_as_written(project: Path, tmp_path: Path) -> None:
     assert python is not None
     # The one-line fix `stackcraft new` prints where uv cannot see the chosen Python.
     env = project_env(UV_PYTHON=str(python), GIT_AUTHOR_NAME="t", GIT_COMMITTER_NAME="t")
+    # Bytecode at install, as a user's first import would write it: this shell may forbid that.
+    env |= {"UV_COMPILE_BYTECODE": "1"}
     env |= {"GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_EMAIL": "t@example.com"}
     commands = readme_commands((walk / "README.md").read_text())
     examples = [command for command in commands if command.startswith(("curl", "TOKEN="))]

@@ -372,7 +372,8 @@ def _checked(project: Path, python: Path) -> None:
     assert failed == [], failed
     assert {"ruff check", "pyright", "compose", "yamllint"} <= {r["tool"] for r in results}
     env = project_env(UV_PYTHON=str(python))
-    for command in (["uv", "sync"], ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):
+    sync = ["uv", "sync", "--compile-bytecode"]
+    for command in (sync, ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
 
