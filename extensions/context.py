@@ -538,17 +538,17 @@ def fastapi_feature_settings(flags: Mapping[str, bool]) -> list[SettingsClass]:
 # config/features.py imports them in it and composes FeatureEnv and IntegrationEnv of them
 # in it too, so their validators run last-listed first (the task queue's before CloudFront's).
 _DJANGO_FEATURE_SETTINGS: Final = (
-    ("attachments.cdn_settings", "CdnEnv", "use_cdn", False),
-    ("attachments.cloudfront_settings", "CloudFrontEnv", "use_cloudfront", False),
-    ("attachments.settings", "AttachmentEnv", "use_s3", False),
-    ("core.metrics_settings", "MetricsEnv", "use_metrics", False),
-    ("core.redis_settings", "RedisEnv", "use_redis", True),
-    ("core.replica_settings", "ReplicaEnv", "use_replica", True),
-    ("core.sentry_settings", "SentryEnv", "use_sentry", False),
-    ("core.tracing_settings", "TracingEnv", "use_tracing", False),
-    ("events.settings", "EventEnv", "use_sse", False),
-    ("jobs.settings", "CeleryEnv", "use_celery", False),
-    ("users.settings", "AuthEnv", "use_jwt", True),
+    ("attachments.cdn_settings", "CdnSettings", "use_cdn", False),
+    ("attachments.cloudfront_settings", "CloudFrontSettings", "use_cloudfront", False),
+    ("attachments.settings", "AttachmentSettings", "use_s3", False),
+    ("core.auth_settings", "AuthSettings", "use_jwt", True),
+    ("core.metrics_settings", "MetricsSettings", "use_metrics", False),
+    ("core.redis_settings", "RedisSettings", "use_redis", True),
+    ("core.replica_settings", "ReplicaSettings", "use_replica", True),
+    ("core.sentry_settings", "SentrySettings", "use_sentry", False),
+    ("core.tracing_settings", "TracingSettings", "use_tracing", False),
+    ("events_settings", "EventSettings", "use_sse", False),
+    ("jobs.settings", "CelerySettings", "use_celery", False),
 )
 
 
@@ -728,8 +728,19 @@ _DEPENDENCIES: Final[tuple[_Dependency, ...]] = (
         "RSA signatures for CloudFront signed URLs of private files.",
     ),
     (("is_fastapi", "use_spatial"), "geoalchemy2>=0.18", ""),
-    (("is_fastapi", "use_sentry"), "sentry-sdk[fastapi]>=2.40", ""),
-    (("is_django", "use_sentry"), "sentry-sdk[django]>=2.40", ""),
+    # Below 3: sentry-sdk 3.0 replaced the privacy options core/sentry.py sets
+    # (include_local_variables, send_default_pii) with data_collection, whose defaults send
+    # user info and request bodies. Moving to it is a change of its own, with its tests.
+    (
+        ("is_fastapi", "use_sentry"),
+        "sentry-sdk[fastapi]>=2.40,<3",
+        "Below 3: 3.0 changed the privacy options core/sentry.py sets.",
+    ),
+    (
+        ("is_django", "use_sentry"),
+        "sentry-sdk[django]>=2.40,<3",
+        "Below 3: 3.0 changed the privacy options core/sentry.py sets.",
+    ),
     # observability (issue 11): core/metrics.py, core/tracing.py
     (
         ("is_django", "use_metrics"),

@@ -14,7 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from config import features
-from config.env_base import ProductionChecks, split_commas
+from config.features import ProductionChecks, split_commas
 
 PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - the value refused outside local, not a secret
 # Django's deploy check (security.W009) wants at least 50 characters.

@@ -111,15 +111,13 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "migrations/env.py": _fastapi,
     "src/{slug}/main.py": _fastapi,
     "src/{slug}/core/config.py": _fastapi,
-    # FastAPI's settings: features.py composes those of the optional services, each in a
-    # module of its own
+    # FastAPI's core/features.py composes the optional parts' settings (as Django's
+    # config/features.py does)
     "src/{slug}/core/features.py": _fastapi,
-    "src/{slug}/core/settings_base.py": _fastapi,
-    "src/{slug}/core/telemetry.py": _fastapi,
-    "src/{slug}/core/auth_settings.py": lambda a: _fastapi(a) and _jwt(a),
-    "src/{slug}/events_settings.py": lambda a: _fastapi(a) and _sse(a),
-    # Either framework's settings class of an optional part, in a module of that part
-    # (Django's config/features.py composes them too)
+    # Either framework's settings class of an optional part, in a module of that part, one
+    # source for both (what they build on, core/settings_base.py, is always there)
+    "src/{slug}/core/auth_settings.py": _jwt,
+    "src/{slug}/events_settings.py": _sse,
     "src/{slug}/core/redis_settings.py": lambda a: a["cache"] == "redis",
     "src/{slug}/core/replica_settings.py": _replica,
     "src/{slug}/core/metrics_settings.py": _metrics,
@@ -169,10 +167,6 @@ TOGGLED_FILES: dict[str, Callable[[Answers], bool]] = {
     "src/{slug}/users/apps.py": lambda a: _django(a) and _jwt(a),
     "config/features.py": _django,
     "config/env.py": _django,
-    "config/env_base.py": _django,
-    "config/telemetry.py": _django,
-    "src/{slug}/events/settings.py": lambda a: _django(a) and _sse(a),
-    "src/{slug}/users/settings.py": lambda a: _django(a) and _jwt(a),
     "config/settings/integrations/__init__.py": _django,
     "config/settings/integrations/jwt.py": lambda a: _django(a) and _jwt(a),
     "config/settings/integrations/redis.py": lambda a: _django(a) and a["cache"] == "redis",

@@ -390,6 +390,8 @@ def _django_settings(answers: dict[str, object]) -> list[DjangoSettingsClass]:
 # full observability and Sentry.
 DJANGO_EVERYTHING: dict[str, object] = {**PLATFORM_ANSWERS[0], "framework": "django"}
 DJANGO_SOURCES = PARTIALS.parent / "template" / "{% if is_django %}src{% endif %}"
+# The package's modules both frameworks share (the optional parts' settings among them).
+SHARED_SOURCES = PARTIALS.parent / "template" / "src"
 
 
 @pytest.mark.parametrize("answers", PLATFORM_ANSWERS + FEATURE_ANSWERS)
@@ -412,7 +414,7 @@ def test_django_feature_settings_follow_the_parts_and_are_djangos_only() -> None
     assert _django_settings(bare) == []
     metrics_only = _django_settings({**bare, "observability": "metrics"})
     assert metrics_only == [
-        {"module": "core.metrics_settings", "name": "MetricsEnv", "integration": False}
+        {"module": "core.metrics_settings", "name": "MetricsSettings", "integration": False}
     ]
 
 
@@ -421,13 +423,14 @@ def test_django_integration_settings_are_those_the_integration_modules_read() ->
     # other classes' fields become Django settings of the same names.
     parts = _django_settings(DJANGO_EVERYTHING)
     integration = {part["name"] for part in parts if part["integration"]}
-    assert integration == {"AuthEnv", "RedisEnv", "ReplicaEnv"}
+    assert integration == {"AuthSettings", "RedisSettings", "ReplicaSettings"}
 
 
 def test_django_feature_settings_name_classes_of_the_package() -> None:
     sources = {
-        re.sub(r"{%.*?%}", "", path.relative_to(DJANGO_SOURCES).as_posix()): path
-        for path in DJANGO_SOURCES.rglob("*")
+        re.sub(r"{%.*?%}", "", path.relative_to(root).as_posix()): path
+        for root in (DJANGO_SOURCES, SHARED_SOURCES)
+        for path in root.rglob("*")
         if path.is_file()
     }
     for part in _django_settings(DJANGO_EVERYTHING):

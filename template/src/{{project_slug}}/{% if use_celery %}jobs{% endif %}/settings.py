@@ -10,9 +10,11 @@ from ..core.settings_base import OptionalInt
 
 
 class CelerySettings(BaseSettings):
-    """Celery's broker and limits (worker.py), the jobs' retention and the worker's metrics."""
+    """Celery's broker and limits (the worker's configuration), the jobs' retention and the
+    worker's metrics.
+    """
 
-    # Celery (worker.py). No broker: tasks run eagerly, in the process that enqueues them.
+    # Celery. No broker: tasks run eagerly, in the process that enqueues them.
     # Checked at start: a scheme this project has the client of (brokers.py).
     CELERY_BROKER_URL: Annotated[str, AfterValidator(check_broker_url)] = ""
     # Where task results are kept; empty = nowhere (jobs keep their state in the database).
