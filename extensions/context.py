@@ -315,6 +315,8 @@ class DjangoSettingsClass(TypedDict):
     module: str
     name: str
     integration: bool
+    # Past the line length on one line: imported in parentheses, as ruff would.
+    wrap: bool
 
 
 class EnvSetting(TypedDict):
@@ -461,11 +463,11 @@ def derive_context(answers: dict[str, Any]) -> DerivedContext:
         derived["fastapi_feature_settings"] = (
             fastapi_feature_settings(flags) if flags["is_fastapi"] else []
         )
-        derived["django_feature_settings"] = (
-            django_feature_settings(flags) if flags["is_django"] else []
-        )
     if flags.keys() >= _FEATURE_FLAGS and "project_slug" in answers:
         slug = str(answers["project_slug"])
+        derived["django_feature_settings"] = (
+            django_feature_settings(flags, slug) if flags["is_django"] else []
+        )
         sqlite_scheme = derived.get("sqlite_scheme", "")
         derived["bucket_name"] = bucket_name(slug)
         derived["compose_environment"] = compose_environment(
@@ -552,10 +554,16 @@ _DJANGO_FEATURE_SETTINGS: Final = (
 )
 
 
-def django_feature_settings(flags: Mapping[str, bool]) -> list[DjangoSettingsClass]:
-    """Return the settings classes of the optional parts `flags` turn on, in import order."""
+def django_feature_settings(flags: Mapping[str, bool], slug: str) -> list[DjangoSettingsClass]:
+    """Return the settings classes of the optional parts `flags` turn on, in import order,
+    from package `slug`."""
     return [
-        {"module": module, "name": name, "integration": integration}
+        {
+            "module": module,
+            "name": name,
+            "integration": integration,
+            "wrap": len(f"from {slug}.{module} import {name}") > RUFF_LINE_LENGTH,
+        }
         for module, name, flag, integration in _DJANGO_FEATURE_SETTINGS
         if flags.get(flag)
     ]

@@ -414,8 +414,24 @@ def test_django_feature_settings_follow_the_parts_and_are_djangos_only() -> None
     assert _django_settings(bare) == []
     metrics_only = _django_settings({**bare, "observability": "metrics"})
     assert metrics_only == [
-        {"module": "core.metrics_settings", "name": "MetricsSettings", "integration": False}
+        {
+            "module": "core.metrics_settings",
+            "name": "MetricsSettings",
+            "integration": False,
+            "wrap": False,
+        }
     ]
+
+
+def test_django_feature_settings_wrap_exactly_past_the_line_length() -> None:
+    # config/features.py imports a class in parentheses where its line would pass the length.
+    long_slug = "z" * 39
+    parts = _django_settings({**DJANGO_EVERYTHING, "project_slug": long_slug})
+    for part in parts:
+        line = f"from {long_slug}.{part['module']} import {part['name']}"
+        assert part["wrap"] == (len(line) > RUFF_LINE_LENGTH)
+    assert any(part["wrap"] for part in parts)
+    assert not any(part["wrap"] for part in _django_settings(DJANGO_EVERYTHING))
 
 
 def test_django_integration_settings_are_those_the_integration_modules_read() -> None:
