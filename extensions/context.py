@@ -117,6 +117,11 @@ REGISTRY_HOSTS: Final = {"ghcr": "ghcr.io", "dockerhub": "docker.io"}
 RUFF_LINE_LENGTH: Final = 100
 
 
+def needs_wrap(line: str) -> bool:
+    """Return whether ruff would wrap `line` (an import a template writes on one line)."""
+    return len(line) > RUFF_LINE_LENGTH
+
+
 def slugify(name: object) -> str:
     """Return the default project slug for a project name: 'My API!' -> 'my_api'.
 
@@ -562,7 +567,7 @@ def django_feature_settings(flags: Mapping[str, bool], slug: str) -> list[Django
             "module": module,
             "name": name,
             "integration": integration,
-            "wrap": len(f"from {slug}.{module} import {name}") > RUFF_LINE_LENGTH,
+            "wrap": needs_wrap(f"from {slug}.{module} import {name}"),
         }
         for module, name, flag, integration in _DJANGO_FEATURE_SETTINGS
         if flags.get(flag)
@@ -1684,7 +1689,7 @@ def test_package_names(flags: Mapping[str, bool], slug: str) -> list[PackageName
         {
             "module": module,
             "name": name,
-            "wrap": len(f"from {slug}.{module} import {name} as {name}") > RUFF_LINE_LENGTH,
+            "wrap": needs_wrap(f"from {slug}.{module} import {name} as {name}"),
         }
         for module, name, flag in _TEST_PACKAGE_NAMES[framework]
         if flags.get(flag)
