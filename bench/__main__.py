@@ -1,6 +1,7 @@
 """Run every benchmark (or `--only` some), print one Markdown report and write it to a file.
 
     uv run python -m bench [--only new,tiers,green,serve] [--runs N] [--quick] [--out FILE]
+                           [--peers DIR]
 
 Default file: bench/results.md (bench/results-quick.md with --quick); not committed, the
 figures worth keeping go to docs/bench.md with the date and the machine's load.
@@ -9,6 +10,7 @@ figures worth keeping go to docs/bench.md with the date and the machine's load.
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import subprocess
 import sys
@@ -46,7 +48,12 @@ def main() -> int:
     parser = options_parser("stackcraft benchmarks (SPEC section 7)")
     parser.add_argument("--only", default=",".join(BENCHES), help=", ".join(BENCHES))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--peers", default=None, help="folder of the peers' checkouts (STACKCRAFT_BENCH_PEERS)"
+    )
     args = parser.parse_args()
+    if args.peers:
+        os.environ["STACKCRAFT_BENCH_PEERS"] = str(args.peers)
     options = options_from(args)
     names = [name.strip() for name in str(args.only).split(",") if name.strip()]
     unknown = [name for name in names if name not in BENCHES]

@@ -428,6 +428,15 @@ def prove(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", metavar="N", help="Variants proved at once.")
     ] = 1,
+    fuzz_seconds: Annotated[
+        int | None,
+        typer.Option(
+            "--fuzz-seconds",
+            metavar="S",
+            help="smoke tier: each variant's fuzz step stops after S seconds "
+            "(default 30, as `stackcraft smoke`).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", metavar=FLAG, help="Print the JSON report only.")
     ] = False,
@@ -444,6 +453,7 @@ def prove(
                 factors=_factor_names(factors),
                 tier=tier.value,
                 jobs=jobs,
+                fuzz_seconds=fuzz_seconds,
                 on_start=progress.start,
                 on_result=progress.advance,
             )

@@ -24,6 +24,7 @@ from stackcraft.errors import StackcraftError, UserError
 from stackcraft.project import Project
 from stackcraft.render import plain_copy, render_new
 from stackcraft.smoke.container import not_applicable, smoke_container, unavailable
+from stackcraft.smoke.fuzz import FuzzBudget
 from stackcraft.smoke.run import smoke
 from stackcraft.template import Template
 from stackcraft.tiers import TIERS, Tier
@@ -90,6 +91,7 @@ def prove(
     count: int = 500,
     seed: int = 1,
     factors: tuple[str, ...] | None = None,
+    fuzz_seconds: int | None = None,
     template_root: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[VariantResult], None] | None = None,
@@ -97,16 +99,20 @@ def prove(
     """Render each variant of `strategy` and run `tier` on it; return every verdict.
 
     `count` and `seed` choose the answer sets of the `sample` strategy; `factors` narrows
-    `pairwise` to pairs of those questions.
+    `pairwise` to pairs of those questions. `fuzz_seconds` bounds the smoke tier's fuzz
+    step per variant (default: `stackcraft smoke`'s).
 
     Raises:
         UserError: for an unknown strategy or tier, a sample count below 1, fewer than
-            one job, or `full` on a space too large to list.
+            one job, a fuzz budget below 1 s, or `full` on a space too large to list.
     """
     if tier not in TIERS:
         raise UserError(f"unknown tier '{tier}': choose one of {', '.join(TIERS)}")
     if jobs < 1:
         raise UserError(f"-j {jobs} is not a number of jobs: give 1 or more")
+    if fuzz_seconds is not None and fuzz_seconds < 1:
+        raise UserError(f"--fuzz-seconds {fuzz_seconds} is not a time budget: give 1 or more")
+    budget = FuzzBudget() if fuzz_seconds is None else FuzzBudget(seconds=fuzz_seconds)
     template = Template.load(template_root)
     variants = variants_for(strategy, template, count=count, seed=seed, factors=factors)
     if on_start is not None:
@@ -119,7 +125,9 @@ def prove(
         ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool,
     ):
         source = plain_copy(template, Path(copy) / "template").root
-        futures = [pool.submit(prove_variant, variant, tier, source) for variant in variants]
+        futures = [
+            pool.submit(prove_variant, variant, tier, source, budget) for variant in variants
+        ]
         for future in as_completed(futures):
             result = future.result()
             results[result.id] = result
@@ -129,12 +137,14 @@ def prove(
     return ProveReport(strategy=strategy, tier=tier, results=ordered)
 
 
-def prove_variant(variant: Variant, tier: str, template_root: Path) -> VariantResult:
+def prove_variant(
+    variant: Variant, tier: str, template_root: Path, fuzz: FuzzBudget | None = None
+) -> VariantResult:
     """Render one variant into a temporary directory and run `tier` on it."""
     started = time.perf_counter()
     skipped = ""
     try:
-        error = _prove(variant, tier, template_root)
+        error = _prove(variant, tier, template_root, fuzz or FuzzBudget())
     except _NotApplicableError as reason:
         error, skipped = "", str(reason)
     except StackcraftError as failure:
@@ -176,7 +186,7 @@ def _copier_without_git() -> Generator[None]:
             local.env["PATH"] = saved
 
 
-def _prove(variant: Variant, tier: str, template_root: Path) -> str:
+def _prove(variant: Variant, tier: str, template_root: Path, fuzz: FuzzBudget) -> str:
     if tier == "container":
         # Known before rendering: no base image for this Python here.
         reason = unavailable(str(variant.data.get("python_version", "")))
@@ -202,7 +212,9 @@ def _prove(variant: Variant, tier: str, template_root: Path) -> str:
             report = validate(project)
             failed = [o for o in report.outcomes if o.status == "fail"]
             return f"{failed[0].tool} {failed[0].target}: {failed[0].first_error}" if failed else ""
-        smoked = smoke_container(project) if tier == "container" else smoke(project)
+        smoked = (
+            smoke_container(project) if tier == "container" else smoke(project, fuzz_budget=fuzz)
+        )
         if not_applicable(smoked):
             raise _NotApplicableError(not_applicable(smoked))
         failed_steps = [s for s in smoked.steps if s.status == "fail"]

@@ -17,6 +17,9 @@ runner = CliRunner()
 def test_every_pairwise_variant_passes_smoke() -> None:
     factors = ",".join(SMOKE_FACTORS)
     args = ["prove", "--strategy", "pairwise", "--factors", factors, "--tier", "smoke", "-j", "2"]
+    # Each variant fuzzed for 10 s, not smoke's 30: the variants share most operations, and
+    # `stackcraft smoke` on one project (tests/smoke) keeps the full budget.
+    args += ["--fuzz-seconds", "10"]
     result = runner.invoke(app, [*args, "--json"])
     report = cast("dict[str, Any]", json.loads(result.stdout))
     # One line per failed variant, whole: a dict's repr would be cut in its middle.

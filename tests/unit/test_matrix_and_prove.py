@@ -106,6 +106,10 @@ def test_matrix_full_refuses_the_real_space_naming_its_size() -> None:
         (["prove", "--tier", "deploy"], "'deploy' is not one of 'render', 'static', 'smoke'"),
         (["prove", "-j", "0"], "-j 0 is not a number of jobs"),
         (
+            ["prove", "--tier", "smoke", "--fuzz-seconds", "0"],
+            "--fuzz-seconds 0 is not a time budget: give 1 or more",
+        ),
+        (
             ["matrix", "--strategy", "sample", "--count", "0"],
             "--count 0 is not a number of variants: give 1 or more",
         ),
