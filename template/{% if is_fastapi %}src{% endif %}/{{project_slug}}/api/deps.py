@@ -74,14 +74,36 @@ async def get_read_session(
     request holds one pooled connection, not two. A read that must see this request's
     writes uses get_session.
 
+    Its statements run without a transaction around them (each sees the database as of
+    its own start): a list is one statement, and BEGIN and ROLLBACK were two of its four
+    round trips. A route that also takes SessionDep keeps the shared session's
+    transaction, since it may write.
+
     Raises DatabaseUnavailableError (answered 503) when the database could not be reached.
     """
     factory: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
-    if factory is request.app.state.sessionmaker:
-        yield primary
+    if factory is not request.app.state.sessionmaker:
+        async with _request_session(factory) as session:
+            await _without_transaction(session)
+            yield session
         return
-    async with _request_session(factory) as session:
-        yield session
+    if not _takes_session(request) and not primary.in_transaction():
+        await _without_transaction(primary)
+    yield primary
+
+
+async def _without_transaction(session: AsyncSession) -> None:
+    # The session's connection, taken now, in autocommit: no BEGIN is sent before its
+    # statements and no ROLLBACK after. The pool restores the isolation level on return.
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _takes_session(request: Request) -> bool:
+    # Whether the route being served declares get_session itself (SessionDep).
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return True
+    return any(sub.call is get_session for sub in dependant.dependencies)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
