@@ -89,7 +89,7 @@ def _commit(where: Path) -> str:
         text=True,
         check=False,
     )
-    return done.stdout.strip() or "no git"
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def prepare_fastapi(

@@ -358,7 +358,7 @@ def _peer_server(
         server = Server(
             framework=peer.framework,
             level="none",
-            peer=f"{peer.label} {commit}",
+            peer=f"{peer.label} {commit}".rstrip(),
             paths=peer.paths,
             base=base,
             master=pid,
