@@ -32,7 +32,7 @@ from bench.peers import FASTAPI_PEER, Peer, checkout, peers_dir, prepare_fastapi
 from stackcraft.project import Project
 from stackcraft.render import render_new
 from stackcraft.smoke import observability, services
-from stackcraft.smoke.http import expect
+from stackcraft.smoke.http import StepError, expect
 from stackcraft.smoke.run import production_env, serve
 from stackcraft.template import Template
 
@@ -345,16 +345,30 @@ def memory_table(servers: list[Server]) -> Table:
 def _peer_server(
     peer: Peer, root: Path | None, where: Path, postgres: services.Postgres
 ) -> Callable[[contextlib.ExitStack], Server]:
-    """Install `peer` now (when its checkout is at hand); return what serves it."""
-    found, missing = checkout(peer, root)
-    if found is None:
+    """Install `peer` now (when its checkout is at hand); return what serves it.
+
+    A peer that cannot be installed or served is a row saying why, judged by nothing: the
+    generated projects' figures are still taken, against the figures on record.
+    """
+
+    def missing(reason: str) -> Callable[[contextlib.ExitStack], Server]:
         return lambda _stack: Server(
-            framework=peer.framework, level="none", peer=peer.label, missing=missing
+            framework=peer.framework, level="none", peer=peer.label, missing=reason
         )
-    starting = prepare_fastapi(found, postgres, where)
+
+    found, reason = checkout(peer, root)
+    if found is None:
+        return missing(reason)
+    try:
+        starting = prepare_fastapi(found, postgres, where)
+    except RuntimeError as error:
+        return missing(str(error))
 
     def start(stack: contextlib.ExitStack) -> Server:
-        base, pid, headers, commit = starting(stack)
+        try:
+            base, pid, headers, commit = starting(stack)
+        except (RuntimeError, StepError, OSError) as error:
+            return missing(str(error))(stack)
         server = Server(
             framework=peer.framework,
             level="none",

@@ -138,13 +138,13 @@ def prove(
 
 
 def prove_variant(
-    variant: Variant, tier: str, template_root: Path, fuzz: FuzzBudget | None = None
+    variant: Variant, tier: str, template_root: Path, fuzz: FuzzBudget
 ) -> VariantResult:
     """Render one variant into a temporary directory and run `tier` on it."""
     started = time.perf_counter()
     skipped = ""
     try:
-        error = _prove(variant, tier, template_root, fuzz or FuzzBudget())
+        error = _prove(variant, tier, template_root, fuzz)
     except _NotApplicableError as reason:
         error, skipped = "", str(reason)
     except StackcraftError as failure:
