@@ -76,8 +76,11 @@ async def get_read_session(
 
     Its statements run without a transaction around them (each sees the database as of
     its own start): a list is one statement, and BEGIN and ROLLBACK were two of its four
-    round trips. A route that also takes SessionDep keeps the shared session's
-    transaction, since it may write.
+    round trips. A route that also takes SessionDep itself keeps the shared session's
+    transaction, since it may write. Only the route's own parameters count: dependencies
+    such as the active-user check read through SessionDep, and counting them would leave
+    no list without a transaction. So a dependency that writes belongs on routes that
+    take SessionDep, not beside ReadSessionDep alone.
 
     Raises DatabaseUnavailableError (answered 503) when the database could not be reached.
     """
