@@ -73,6 +73,7 @@ def main() -> int:
     sections: list[str] = []
     for name in names:
         began = time.perf_counter()
+        before = load_average()
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
             tables = BENCHES[name](options)
@@ -80,8 +81,11 @@ def main() -> int:
             tables = [
                 Table(title=name, header=("failed",), rows=[(f"{type(error).__name__}: {error}",)])
             ]
+        took = time.perf_counter() - began
+        # Each block's own load average: the machine's speed is part of every figure.
+        sections.append(f"*{name}: load average before {before}; took {took:.0f} s*\n")
         sections += [table.markdown() for table in tables]
-        print(f"{name} done in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+        print(f"{name} done in {took:.0f} s", file=sys.stderr, flush=True)
     head.append(f"- load average after: {load_average()}")
     report = "\n".join(head) + "\n\n" + "\n".join(sections)
     out.write_text(report)
