@@ -60,6 +60,10 @@ class Env(features.FeatureEnv, features.IntegrationEnv, ProductionChecks, BaseSe
     SECRET_KEY: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     DATABASE_URL: str = features.DATABASE_URL
     DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
+    # The requests each worker runs in Django's views at once, each with a thread of its own
+    # for its database work; the others wait their turn on the event loop (core/asgi.py).
+    # Default: DATABASE_POOL_SIZE, one kept connection for each.
+    REQUEST_THREADS: int | None = Field(default=None, ge=1)
     # Production refuses SQLite unless the project chose it (then it warns at startup).
     ALLOW_SQLITE_IN_PRODUCTION: bool = features.SQLITE_IN_PRODUCTION
     # Comma-separated lists.
@@ -91,6 +95,13 @@ class Env(features.FeatureEnv, features.IntegrationEnv, ProductionChecks, BaseSe
         """
         names = features.FeatureEnv.model_fields
         return {name: _revealed(getattr(self, name)) for name in names}
+
+    @property
+    def request_threads(self) -> int:
+        """Return the requests a worker runs in Django's views at once (REQUEST_THREADS,
+        else one for each connection the database pool keeps).
+        """
+        return self.REQUEST_THREADS or self.DATABASE_POOL_SIZE
 
     @property
     def is_local(self) -> bool:

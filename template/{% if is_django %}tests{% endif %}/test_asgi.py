@@ -11,11 +11,12 @@ from typing import Any, cast
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
 from django.core import signals
+from django.http import HttpRequest, HttpResponse
 from pytest_django import Settings
 
 from config.settings.base import middleware
 
-from .package import ASGIApp, Handler, Liveness, Message, RequestThreads
+from .package import ASGIApp, Handler, Liveness, Message, RequestExecutor, RequestThreads
 
 type Answer = tuple[int, dict[str, str], bytes]
 
@@ -200,3 +201,45 @@ def test_request_threads_are_kept_for_the_next_requests() -> None:
     assert threads.idle == [first]
     assert threads.borrow() is first
     assert second._shutdown  # pyright: ignore[reportAttributeAccessIssue] - ThreadPoolExecutor's own flag
+
+
+@pytest.mark.django_db
+def test_at_most_request_threads_requests_are_in_the_views_at_once(settings: Settings) -> None:
+    settings.REQUEST_THREADS = 2
+    handler = Handler()
+    inside = 0
+    most = 0
+
+    async def view(_request: HttpRequest) -> HttpResponse:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await asyncio.sleep(0.01)
+        inside -= 1
+        return HttpResponse(b"{}", content_type="application/json")
+
+    handler.run_get_response = view  # pyright: ignore[reportAttributeAccessIssue] - the views, replaced
+
+    async def six_at_once() -> list[Answer]:
+        return list(await asyncio.gather(*(serve(handler, "/items") for _ in range(6))))
+
+    answers = async_to_sync(six_at_once)()
+
+    assert [status for status, _headers, _body in answers] == [200] * 6
+    assert most == 2
+
+
+def test_a_request_takes_a_thread_with_its_first_task_and_gives_it_back_after() -> None:
+    threads = RequestThreads(keep=1)
+    request = RequestExecutor(threads)
+    assert not request.used
+
+    first = request.submit(threading.get_ident).result()
+    again = request.submit(threading.get_ident).result()
+    request.release()
+    later = RequestExecutor(threads)
+
+    assert first == again
+    assert len(threads.idle) == 1
+    assert later.submit(threading.get_ident).result() == first
+    later.release()

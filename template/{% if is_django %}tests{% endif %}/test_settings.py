@@ -180,6 +180,14 @@ def test_an_admin_url_that_is_not_a_relative_path_with_a_slash_is_refused(
         ExplicitEnv(ADMIN_URL=admin_url)
 
 
+def test_request_threads_default_to_the_pool_size_and_can_be_set() -> None:
+    assert real_env().request_threads == 5
+    assert real_env(DATABASE_POOL_SIZE=3).request_threads == 3
+    assert real_env(DATABASE_POOL_SIZE=3, REQUEST_THREADS=12).request_threads == 12
+    with pytest.raises(ValidationError, match="REQUEST_THREADS"):
+        real_env(REQUEST_THREADS=0)
+
+
 @pytest.mark.parametrize("environment", ["local", "test", "production"])
 def test_environment_picks_the_settings_module(
     monkeypatch: pytest.MonkeyPatch, environment: str

@@ -112,6 +112,8 @@ MIDDLEWARE = middleware(admin=env.APP_ROLE == "admin")
 # returning the one to serve; the last one is outermost (core/asgi.py): the request metrics
 # (core/metrics.py, GET /metrics) and, outside them, the server span (core/tracing.py).
 ASGI_MIDDLEWARE = [f"{PACKAGE}.{name}" for name in features.ASGI_MIDDLEWARE]
+# The requests a worker runs in Django's views at once (core/asgi.py).
+REQUEST_THREADS = env.request_threads
 # Django's checks that do not apply to the API process: the admin's middleware (sessions,
 # the signed-in user, messages) is in the chain of the process that serves the admin (the
 # admin's, or the API's on a developer's machine: local.py); and the API authenticates with

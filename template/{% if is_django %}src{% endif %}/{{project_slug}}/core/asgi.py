@@ -7,12 +7,19 @@ closing the response) even when nothing in the request needs a thread. Here, a r
 borrows an idle thread from a pool for whatever synchronous work it has (the ORM, password
 hashing) and only hands off when it has such work: a request served from the event loop
 alone (liveness, an account read from the cache) never leaves it.
+
+At most REQUEST_THREADS requests of a worker are in Django's views at once; the others
+wait on the event loop, holding no thread. More threads serve no more requests (they
+share one interpreter lock and the database pool) and each costs memory: 2 workers under
+50 connections on the list, with about 40 threads each, served no more requests than with
+4 or 8 and held 20 to 30 MB more. A response is sent, and streamed, after its request has
+left the views, so a long stream (server-sent events) takes no turn from the others.
 """
 
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import closing
 from contextvars import ContextVar
 from typing import Any, override
@@ -37,53 +44,67 @@ type Receive = Callable[[], Awaitable[Message]]
 type Send = Callable[[Message], Awaitable[None]]
 type ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Idle request threads kept for the next requests; past this many at once, a request's
-# thread is created for it and ended after it.
-IDLE_THREADS = 32
 # Answered here without Django: liveness does no I/O, and its answer never varies.
 LIVENESS_PATH = "/healthz"
 # Accept headers whose answer is the JSON one (what probes and load balancers send).
 PLAIN_ACCEPT = frozenset({b"*/*", b"application/json"})
 
 
-class RequestExecutor(ThreadPoolExecutor):
-    """A request's thread (started with its first task), and whether the request used it."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="request")
-        self.used = False
-
-    @override
-    def submit[**P, T](self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        self.used = True
-        return super().submit(fn, *args, **kwargs)
-
-
 class RequestThreads:
-    """Executors lent to requests, one at a time each, then kept for the next requests.
+    """Single-thread executors lent to requests, one request at a time each, then kept for
+    the next requests.
 
     Django's database connections are thread-local: the request that opened one closes it
     (request_finished gives it back to the pool) on its thread before the thread is lent
     again.
     """
 
-    def __init__(self, keep: int = IDLE_THREADS) -> None:
+    def __init__(self, keep: int) -> None:
+        # Idle executors kept for the next requests; one given back past this many (while
+        # responses are still being closed) has its thread ended.
         self.keep = keep
-        self.idle: list[RequestExecutor] = []
+        self.idle: list[ThreadPoolExecutor] = []
 
-    def borrow(self) -> RequestExecutor:
-        """Return an idle executor, or a new one."""
+    def borrow(self) -> ThreadPoolExecutor:
+        """Return an idle executor, or a new one (its thread starts with its first task)."""
         if self.idle:
             return self.idle.pop()
-        return RequestExecutor()
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
 
-    def give_back(self, executor: RequestExecutor) -> None:
+    def give_back(self, executor: ThreadPoolExecutor) -> None:
         """Keep `executor` for another request, or end its thread when enough are idle."""
-        executor.used = False
         if len(self.idle) < self.keep:
             self.idle.append(executor)
         else:
             executor.shutdown(wait=False)
+
+
+class RequestExecutor(Executor):
+    """One request's executor: a thread borrowed with its first task (in the views, during
+    the request's turn) and given back after the request, so a request waiting for its turn
+    holds none.
+    """
+
+    def __init__(self, threads: RequestThreads) -> None:
+        self.threads = threads
+        self.thread: ThreadPoolExecutor | None = None
+
+    @property
+    def used(self) -> bool:
+        """Whether the request ran anything on a thread."""
+        return self.thread is not None
+
+    @override
+    def submit[**P, T](self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        if self.thread is None:
+            self.thread = self.threads.borrow()
+        return self.thread.submit(fn, *args, **kwargs)
+
+    def release(self) -> None:
+        """Give the request's thread back, when it borrowed one."""
+        if self.thread is not None:
+            self.threads.give_back(self.thread)
+            self.thread = None
 
 
 # The executor of the request being served in this context.
@@ -97,7 +118,11 @@ class Handler(ASGIHandler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.threads = RequestThreads()
+        limit: int = settings.REQUEST_THREADS
+        self.threads = RequestThreads(keep=limit)
+        # Turns in the views: taken before request_started, given back once the view has
+        # answered (before the response is sent).
+        self.turns = asyncio.Semaphore(limit)
         # At a request's start both only reset connections its thread has left open, and the
         # request before closed them (close_response): as receivers they would cost a handoff.
         signals.request_started.disconnect(reset_queries)
@@ -110,47 +135,50 @@ class Handler(ASGIHandler):
             # As Django's handler: lifespan and websockets are not served.
             msg = f"Django can only handle ASGI/HTTP connections, not {scope['type']}."
             raise ValueError(msg)
-        executor = self.threads.borrow()
+        executor = RequestExecutor(self.threads)
         token = _request_executor.set(executor)
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
         finally:
             _request_executor.reset(token)
-            self.threads.give_back(executor)
+            executor.release()
 
     @override
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Django 6.1's `ASGIHandler.handle`, but the response is closed (request_finished:
-        the request's database connections go back to the pool) on the request's thread only
-        when the request used the database or streams a file; otherwise on the event loop.
+        """Django 6.1's `ASGIHandler.handle`, but the request waits for a turn in the views
+        (REQUEST_THREADS) and gives it back before its response is sent; the response is
+        closed (request_finished: the request's database connections go back to the pool)
+        on the request's thread only when the request used the database or streams a file,
+        otherwise on the event loop. A client gone while waiting is let go, its request
+        never started.
         """
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
         with closing(body_file):
-            set_script_prefix(get_script_prefix(scope))
-            await signals.request_started.asend(sender=self.__class__, scope=scope)
-            request, error_response = self.create_request(scope, body_file)
-            if request is None:
-                if error_response is not None:
-                    await self.send_response(error_response, send)
-                    await self.close_response(error_response)
-                return
+            started = False
             response: HttpResponseBase | None = None
             try:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(self.listen_for_disconnect(receive))
-                    response = await self.run_get_response(request)
-                    await self.send_response(response, send)
+                    async with self.turns:
+                        set_script_prefix(get_script_prefix(scope))
+                        await signals.request_started.asend(sender=self.__class__, scope=scope)
+                        started = True
+                        request, response = self.create_request(scope, body_file)
+                        if request is not None:
+                            response = await self.run_get_response(request)
+                    if response is not None:
+                        await self.send_response(response, send)
                     raise _RequestProcessed
             except* (_RequestProcessed, RequestAborted):
                 pass
-            if response is None:
-                await signals.request_finished.asend(sender=self.__class__)
-            else:
+            if response is not None:
                 await self.close_response(response)
+            elif started:
+                await signals.request_finished.asend(sender=self.__class__)
 
     async def close_response(self, response: HttpResponseBase) -> None:
         """Close `response` (which sends request_finished) where its resources live: on the
