@@ -162,6 +162,11 @@ _TIMED_OUT = """\
   cause: operation timed out
 Error: building at STEP "RUN uv sync --locked --no-dev --no-editable": exit status 2
 """
+_LOST_LAYER = """\
+[3/3] STEP 4/9: WORKDIR /app
+Error: building at STEP "WORKDIR /app": identifier is not a container: preparing container for \
+next step: creating build container: 3d56f3706b7c: image not known
+"""
 _BAD_COPY = """\
 [2/3] STEP 5/7: COPY missing.txt /app/
 Error: building at STEP "COPY missing.txt /app/": checking on sources: no such file
@@ -196,6 +201,19 @@ def test_a_build_the_network_stopped_is_tried_once_more(
     assert "operation timed out" in built.retried
     assert built.seconds == 2.0
     assert built.images == ("0123456789ab",)
+
+
+def test_a_build_whose_cached_layer_was_removed_meanwhile_is_tried_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another build's cleanup removed the layer this one had just found in its cache.
+    runs = _scripted(monkeypatch, (125, _LOST_LAYER), (0, "--> 0123456789ab\n"))
+
+    built = build_image(PODMAN, tmp_path, "localhost/t:1")
+
+    assert len(runs) == 2
+    assert 'the build stopped at "WORKDIR /app"' in built.retried
+    assert "image not known" in built.retried
 
 
 def test_a_build_the_network_stopped_twice_fails_naming_it(

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import re
 import shutil
 import tarfile
+import tempfile
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -48,6 +51,12 @@ _NETWORK_FAILURE = re.compile(
     r"|Temporary failure resolving|Failed to fetch|Read timed out",
     re.IGNORECASE,
 )
+# Podman, when a layer a build was about to start its next step from was removed meanwhile
+# (another build's cleanup): the build is tried once more, and rebuilds the layer.
+_VANISHED_LAYER = re.compile(r"creating build container: [0-9a-f]+: image not known")
+# Held shared by every build, exclusively by the removal of untagged layers, across the
+# processes of a prove: a layer is never removed while another build may take it from cache.
+_LAYERS_LOCK = Path(tempfile.gettempdir()) / "stackcraft-image-layers.lock"
 _COMPILERS = re.compile(
     r"^(?:[\w-]+-linux-gnu-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|cpp|tcc|gfortran)(?:-[\d.]+)?$"
 )
@@ -58,7 +67,7 @@ _DIST_INFO = re.compile(r"/site-packages/([^/]+?)-[^/-]+\.dist-info(?:/|$)")
 @dataclass(frozen=True)
 class Build:
     """A finished build: its tag, every image id it printed (for removal), and, when a
-    first attempt failed on the network, why it was tried again."""
+    first attempt failed on the network or lost a cached layer, why it was tried again."""
 
     tag: str
     images: tuple[str, ...]
@@ -87,15 +96,18 @@ def build_image(engine: Engine, project: Path, tag: str) -> Build:
         args = ["build", "--format", "docker", "--pull=never", "--layers", "-t", tag, "."]
     else:
         args = ["build", "-t", tag, "."]
-    done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
-    images = _created(done.output)
-    retried = ""
-    if done.returncode != 0 and _NETWORK_FAILURE.search(done.output):
-        retried = build_failure(done.output)
-        first = done.seconds
+    with _layers_lock(fcntl.LOCK_SH):
         done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
-        images += _created(done.output)
-        done = dataclasses.replace(done, seconds=first + done.seconds)
+        images = _created(done.output)
+        retried = ""
+        if done.returncode != 0 and (
+            _NETWORK_FAILURE.search(done.output) or _VANISHED_LAYER.search(done.output)
+        ):
+            retried = build_failure(done.output)
+            first = done.seconds
+            done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
+            images += _created(done.output)
+            done = dataclasses.replace(done, seconds=first + done.seconds)
     built = Build(tag=tag, images=images, seconds=done.seconds, retried=retried)
     if done.returncode != 0:
         raise BuildFailedError(output=done.output, build=built)
@@ -148,11 +160,21 @@ def remove_build(engine: Engine, build: Build) -> None:
             break
         time.sleep(0.5)  # a container of it may still be on its way out
     # Newest first, so each one's parent is a leaf when its turn comes; an image another
-    # build still uses refuses (no --force) and stays.
-    for image in reversed(build.images):
-        info = engine.image(image)
-        if info is not None and not info.tags:
-            engine.run("rmi", image, timeout=120)
+    # image still uses refuses (no --force) and stays. Not while another build runs: it may
+    # be about to start a step from one of these layers, found in its cache.
+    with _layers_lock(fcntl.LOCK_EX):
+        for image in reversed(build.images):
+            info = engine.image(image)
+            if info is not None and not info.tags:
+                engine.run("rmi", image, timeout=120)
+
+
+@contextlib.contextmanager
+def _layers_lock(kind: int) -> Generator[None]:
+    # fcntl's lock on a shared file: released when the file closes, even if the process dies.
+    with _LAYERS_LOCK.open("a") as lock:
+        fcntl.flock(lock, kind)
+        yield
 
 
 def dev_only_packages(project: Path) -> set[str]:

@@ -248,7 +248,7 @@ def _build(engine: Engine, project: Project, tag: str, stack: contextlib.ExitSta
     stack.callback(remove_build, engine, built)
     said = f"{tag} by {engine.kind} build in {built.seconds:.1f}s"
     if built.retried:
-        said += f", tried twice: the first stopped on the network ({built.retried})"
+        said += f", tried twice: the first stopped ({built.retried})"
     return said
 
 
