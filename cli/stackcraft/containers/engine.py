@@ -8,12 +8,15 @@ the system's configuration is edited.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import resource
 import shutil
 import subprocess
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -22,7 +25,7 @@ from stackcraft.errors import CheckFailedError
 from stackcraft.process import ToolRun, run_tool
 from stackcraft.project import check_env_root
 
-__all__ = ["Engine", "ImageInfo", "cache_dir", "find_engine"]
+__all__ = ["Engine", "ImageInfo", "cache_dir", "cache_lock", "find_engine"]
 
 # How long an engine may take to say whether it works; a dead Docker socket must not stall us.
 _PROBE_SECONDS = 10
@@ -39,6 +42,19 @@ def cache_dir() -> Path:
     folder = check_env_root().parent
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@contextlib.contextmanager
+def cache_lock(name: str, kind: int = fcntl.LOCK_EX) -> Generator[None]:
+    """Hold the lock file `name` in the cache folder, exclusive or shared (`fcntl.LOCK_SH`),
+    across processes; the lock goes with the file, even when the process dies.
+    """
+    with (cache_dir() / name).open("w") as handle:
+        fcntl.flock(handle, kind)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,11 @@ import fcntl
 import re
 import shutil
 import tarfile
-import tempfile
 import time
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from stackcraft.containers.engine import Engine
+from stackcraft.containers.engine import Engine, cache_lock
 from stackcraft.errors import CheckFailedError
 from stackcraft.process import run_tool
 
@@ -56,7 +54,7 @@ _NETWORK_FAILURE = re.compile(
 _VANISHED_LAYER = re.compile(r"creating build container: [0-9a-f]+: image not known")
 # Held shared by every build, exclusively by the removal of untagged layers, across the
 # processes of a prove: a layer is never removed while another build may take it from cache.
-_LAYERS_LOCK = Path(tempfile.gettempdir()) / "stackcraft-image-layers.lock"
+_LAYERS_LOCK = "image-layers.lock"
 _COMPILERS = re.compile(
     r"^(?:[\w-]+-linux-gnu-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|cpp|tcc|gfortran)(?:-[\d.]+)?$"
 )
@@ -96,7 +94,7 @@ def build_image(engine: Engine, project: Path, tag: str) -> Build:
         args = ["build", "--format", "docker", "--pull=never", "--layers", "-t", tag, "."]
     else:
         args = ["build", "-t", tag, "."]
-    with _layers_lock(fcntl.LOCK_SH):
+    with cache_lock(_LAYERS_LOCK, fcntl.LOCK_SH):
         done = engine.run(*args, cwd=project, timeout=BUILD_SECONDS)
         images = _created(done.output)
         retried = ""
@@ -162,19 +160,11 @@ def remove_build(engine: Engine, build: Build) -> None:
     # Newest first, so each one's parent is a leaf when its turn comes; an image another
     # image still uses refuses (no --force) and stays. Not while another build runs: it may
     # be about to start a step from one of these layers, found in its cache.
-    with _layers_lock(fcntl.LOCK_EX):
+    with cache_lock(_LAYERS_LOCK):
         for image in reversed(build.images):
             info = engine.image(image)
             if info is not None and not info.tags:
                 engine.run("rmi", image, timeout=120)
-
-
-@contextlib.contextmanager
-def _layers_lock(kind: int) -> Generator[None]:
-    # fcntl's lock on a shared file: released when the file closes, even if the process dies.
-    with _LAYERS_LOCK.open("a") as lock:
-        fcntl.flock(lock, kind)
-        yield
 
 
 def dev_only_packages(project: Path) -> set[str]:

@@ -18,8 +18,6 @@ holds. Reports always say which images are stand-ins.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -29,12 +27,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from stackcraft.containers.engine import Engine, cache_dir
+from stackcraft.containers.engine import Engine, cache_dir, cache_lock
 from stackcraft.errors import CheckFailedError
 from stackcraft.process import run_tool
 
@@ -151,18 +149,8 @@ def ensure_base_images(engine: Engine, names: list[str]) -> list[BaseImage]:
         NoBaseImageError: when an image can be neither pulled nor made from Debian packages.
         CheckFailedError: when making a stand-in fails (the message names the command).
     """
-    with _lock():
+    with cache_lock("stand-ins.lock"):
         return [_ensure(engine, name) for name in names]
-
-
-@contextlib.contextmanager
-def _lock() -> Generator[None]:
-    with (cache_dir() / "stand-ins.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _registry(name: str) -> str:
