@@ -130,60 +130,96 @@ def job_completes(
 
 
 def sse_delivers(base: str, headers: Mapping[str, str]) -> str:
-    """Open GET /events, create an item, and receive its `item.created` event in time."""
+    """Open GET /events, create an item, and receive its `item.created` event in time.
+
+    EVENT_SECONDS count from the moment POST /items answered, however long it took: the
+    stream itself has no read timeout (the step's deadline ends the wait, and shutting the
+    socket ends the reader).
+    """
     url = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=EVENT_SECONDS)
-    events: queue.Queue[dict[str, str]] = queue.Queue()
+    stream = _Stream()
     reader: threading.Thread | None = None
+    stream_socket: socket.socket | None = None
     try:
         # As every probe request: from behind the TLS proxy (Django redirects plain http).
         sent = {**headers, "Accept": "text/event-stream", "X-Forwarded-Proto": "https"}
         connection.request("GET", "/events", headers=sent)
+        # Kept here: the connection lets go of its socket when the answer will close it.
+        stream_socket = connection.sock
         response = connection.getresponse()
         if response.status != 200:
             raise StepError(f"GET /events answered {response.status}, expected 200")
         kind = response.getheader("Content-Type", "")
         if not kind.startswith("text/event-stream"):
             raise StepError(f"GET /events answered Content-Type {kind!r}")
-        reader = threading.Thread(target=_read_events, args=(response, events), daemon=True)
+        if stream_socket is not None:
+            stream_socket.settimeout(None)
+        reader = threading.Thread(target=stream.read, args=(response,), daemon=True)
         reader.start()
+        posted = time.monotonic()
         item = _new_item(base, headers)
-        deadline = time.monotonic() + EVENT_SECONDS
+        answered = time.monotonic()
+        deadline = answered + EVENT_SECONDS
         while (left := deadline - time.monotonic()) > 0:
             try:
-                event = events.get(timeout=left)
+                event = stream.events.get(timeout=left)
             except queue.Empty:
                 break
             data = json.loads(event.get("data") or "{}")
             if event.get("event") == "item.created" and data.get("id") == item["id"]:
                 return f"item.created for item {item['id']} arrived, id {event.get('id')}"
-        raise StepError(f"no item.created event for item {item['id']} within {EVENT_SECONDS}s")
+        raise StepError(
+            f"no item.created event for item {item['id']} within {EVENT_SECONDS}s of"
+            f" POST /items answering (it took {answered - posted:.2f}s): {stream.said()}"
+        )
     finally:
         # The reader thread holds the stream's lock while it waits for a line: shutting the
         # socket ends that wait at once, where close() alone would wait out the timeout.
         # Closing only after the reader has seen the end keeps it from reading a closed file.
-        if connection.sock is not None:
+        if stream_socket is not None:
             with contextlib.suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+                stream_socket.shutdown(socket.SHUT_RDWR)
         if reader is not None:
             reader.join(timeout=READER_JOIN_SECONDS)
         connection.close()
 
 
-def _read_events(response: http.client.HTTPResponse, events: queue.Queue[dict[str, str]]) -> None:
-    """Parse the stream into events (blank line ends one) until it closes."""
-    current: dict[str, str] = {}
-    # AttributeError: http.client's chunked reader, on a connection closed under it.
-    with contextlib.suppress(OSError, ValueError, AttributeError, http.client.HTTPException):
-        for raw in response:
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            if not line:
-                if current:
-                    events.put(current)
-                current = {}
-            elif not line.startswith(":"):
-                name, _, value = line.partition(":")
-                current[name] = value.removeprefix(" ")
+class _Stream:
+    """What a server-sent event stream carried: its events, and how it ended."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[dict[str, str]] = queue.Queue()
+        self.seen: list[str] = []
+        self.ended = ""
+
+    def read(self, response: http.client.HTTPResponse) -> None:
+        """Parse the stream into events (a blank line ends one) until it closes."""
+        current: dict[str, str] = {}
+        try:
+            for raw in response:
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                if not line:
+                    if current:
+                        self.seen.append(current.get("event", "message"))
+                        self.events.put(current)
+                    current = {}
+                elif not line.startswith(":"):
+                    name, _, value = line.partition(":")
+                    current[name] = value.removeprefix(" ")
+            self.ended = "the server ended the stream"
+        # AttributeError: http.client's chunked reader, on a connection closed under it.
+        except (OSError, ValueError, AttributeError, http.client.HTTPException) as error:
+            self.ended = f"the stream broke ({type(error).__name__}: {error})"
+
+    def said(self) -> str:
+        """Return one line on what the stream carried and whether it is still open."""
+        seen = (
+            f"{len(self.seen)} other event(s) ({', '.join(self.seen[:5])})"
+            if self.seen
+            else "no event"
+        )
+        return f"{self.ended or 'the stream stayed open'} and carried {seen}"
 
 
 # ---------------------------------------------------------------- attachments

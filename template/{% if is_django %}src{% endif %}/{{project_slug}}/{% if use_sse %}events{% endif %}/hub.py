@@ -14,6 +14,7 @@ from typing import Any, Protocol, cast
 from django.conf import settings
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.exceptions import RedisError
 
 from ..items.models import Item
 
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 # Fail fast when publishing: the item is saved either way, its event is then lost.
 PUBLISH_TIMEOUT_SECONDS = 0.5
+# How long a new subscription waits for Redis to confirm it before GET /events answers.
+SUBSCRIBE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,19 @@ class RedisSubscription:
         self.pubsub = client.pubsub()  # pyright: ignore[reportUnknownMemberType]
 
     async def listen(self) -> None:
-        """Subscribe to the key's channel (before any replay: no event falls in between)."""
+        """Subscribe to the key's channel (before any replay: no event falls in between),
+        and wait for Redis to confirm it: until then, an event published from another
+        connection does not reach this one.
+
+        Raises:
+            RedisError: when Redis is unreachable or does not confirm the subscription
+                within SUBSCRIBE_SECONDS.
+        """
         await self.pubsub.subscribe(self.key)  # pyright: ignore[reportUnknownMemberType]
+        received = self.pubsub.get_message(timeout=SUBSCRIBE_SECONDS)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        message = cast("dict[str, Any] | None", await received)
+        if message is None or message.get("type") not in {"subscribe", b"subscribe"}:
+            raise RedisError(f"Redis did not confirm the subscription to {self.key}")
 
     async def events(self) -> AsyncIterator[Event | None]:
         """Yield the stream's events after the last id, then live ones, each once."""

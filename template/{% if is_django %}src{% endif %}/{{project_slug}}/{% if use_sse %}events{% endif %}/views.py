@@ -1,23 +1,32 @@
 """GET /events: the signed-in owner's events as a server-sent event stream."""
 
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, override
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema  # pyright: ignore[reportUnknownVariableType] - unparameterized Serializer
+from redis.exceptions import RedisError
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from ..core.api import AsyncAPIView
+from ..core.errors import error_response
+from ..core.serializers import ErrorSerializer
 from .hub import Event, Subscription, get_hub, stream_key
 
+logger = logging.getLogger(__name__)
+
+# Seconds a client waits before reconnecting when the event store is unreachable.
+RETRY_SECONDS = 5
 # A stream entry id, as the `id:` lines of this stream carry them.
 EVENT_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 LAST_EVENT_ID = OpenApiParameter(
@@ -85,11 +94,16 @@ class EventStreamView(AsyncAPIView):
                 OpenApiTypes.STR,
                 description="Events (item.created) as `id`, `event` and JSON `data` lines, "
                 "with a comment line as heartbeat; it does not end by itself.",
-            )
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="The database or the event store is unavailable: retry after "
+                "Retry-After seconds",
+            ),
         },
         tags=["events"],
     )
-    async def get(self, request: Request) -> StreamingHttpResponse:
+    async def get(self, request: Request) -> StreamingHttpResponse | JsonResponse:
         """Stream the caller's events, resuming after Last-Event-ID when a client reconnects."""
         last_id = request.headers.get("Last-Event-ID") or None
         if last_id is not None and not EVENT_ID.fullmatch(last_id):
@@ -98,7 +112,15 @@ class EventStreamView(AsyncAPIView):
         owner = request.user.pk if request.user.is_authenticated else None
         # Listening before the answer starts: an item created once the client has the
         # headers is in the stream.
-        subscription = await get_hub().subscribe(stream_key(owner), last_id)
+        try:
+            subscription = await get_hub().subscribe(stream_key(owner), last_id)
+        except RedisError as error:
+            logger.warning("Event store unavailable: %s: %s", type(error).__name__, error)
+            unavailable = error_response(
+                status.HTTP_503_SERVICE_UNAVAILABLE, "The event store is unavailable"
+            )
+            unavailable["Retry-After"] = str(RETRY_SECONDS)
+            return unavailable
         response = StreamingHttpResponse(
             stream(subscription, settings.EVENTS_HEARTBEAT_SECONDS),
             content_type="text/event-stream",
