@@ -1638,6 +1638,7 @@ _TEST_PACKAGE_NAMES: Final[Mapping[str, tuple[tuple[str, str, str], ...]]] = {
         ("events", "LocalHub", "use_sse"),
         ("events", "LocalSubscription", "use_sse"),
         ("events", "RedisHub", "use_sse"),
+        ("events", "RedisSubscription", "use_sse"),
         ("events", "Subscription", "use_sse"),
         ("events", "stream_key", "use_sse"),
         ("jobs", "tasks", "use_celery"),

@@ -114,27 +114,36 @@ class RedisSubscription:
             raise RedisError(f"Redis did not confirm the subscription to {self.key}")
 
     async def events(self) -> AsyncIterator[Event | None]:
-        """Yield the stream's events after the last id, then live ones, each once."""
+        """Yield the stream's events after the last id, then live ones, each once.
+
+        Redis lost mid-stream ends it, logged as a warning: the client reconnects, is
+        answered 503 with Retry-After until Redis is back, then resumes after its last id.
+        """
         sent = (0, 0)
-        if self.last_id:
-            entries: list[Any] = await self.client.xrange(self.key, min=f"({self.last_id}") or []
-            for raw_id, fields in entries:
-                values = {_text(name): _text(value) for name, value in fields.items()}
-                event = Event(_text(raw_id), values["type"], json.loads(values["data"]))
-                sent = id_order(event.id)
-                yield event
-        while True:
-            received = self.pubsub.get_message(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-                ignore_subscribe_messages=True, timeout=POLL_SECONDS
-            )
-            message = cast("dict[str, Any] | None", await received)
-            if message is None:
-                yield None
-                continue
-            event = Event(**json.loads(message["data"]))
-            if id_order(event.id) > sent:
-                sent = id_order(event.id)
-                yield event
+        try:
+            if self.last_id:
+                entries: list[Any] = (
+                    await self.client.xrange(self.key, min=f"({self.last_id}") or []
+                )
+                for raw_id, fields in entries:
+                    values = {_text(name): _text(value) for name, value in fields.items()}
+                    event = Event(_text(raw_id), values["type"], json.loads(values["data"]))
+                    sent = id_order(event.id)
+                    yield event
+            while True:
+                received = self.pubsub.get_message(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+                    ignore_subscribe_messages=True, timeout=POLL_SECONDS
+                )
+                message = cast("dict[str, Any] | None", await received)
+                if message is None:
+                    yield None
+                    continue
+                event = Event(**json.loads(message["data"]))
+                if id_order(event.id) > sent:
+                    sent = id_order(event.id)
+                    yield event
+        except RedisError as error:
+            logger.warning("Events of %s ended: %s: %s", self.key, type(error).__name__, error)
 
     async def aclose(self) -> None:
         """Unsubscribe and close the connection."""
