@@ -13,6 +13,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from gunicorn.errors import AppImportError
+from uvicorn_worker import UvicornWorker  # pyright: ignore[reportMissingTypeStubs] - no types shipped
+
 # The project this file belongs to: its package is named by pyproject.toml beside it.
 _PROJECT = Path(__file__).resolve().parent
 PACKAGE: str = tomllib.loads((_PROJECT / "pyproject.toml").read_text())["project"]["name"]
@@ -39,8 +42,29 @@ wsgi_app = "config.asgi:application" if _DJANGO_ASGI.is_file() else f"{PACKAGE}.
 bind = [f"0.0.0.0:{_env_int('PORT', 8000)}"]
 # uvicorn workers are async: one per CPU keeps every core busy.
 workers = _env_int("WEB_CONCURRENCY", _usable_cpus())
+
+
+class Worker(UvicornWorker):
+    """uvicorn's worker, reporting invalid settings in one line instead of a traceback.
+
+    The line is the one the project's command prints (`<package> migrate`); gunicorn prints
+    it and stops ("App failed to load") instead of starting workers that cannot boot.
+    """
+
+    def load_wsgi(self) -> None:
+        """Import the app; a settings error becomes gunicorn's AppImportError."""
+        try:
+            super().load_wsgi()
+        except Exception as error:
+            # pydantic is the app's own by now; the command's formatter only on this path.
+            if not isinstance(error, import_module("pydantic").ValidationError):
+                raise
+            one_line = import_module(f"{PACKAGE}.cli").one_line
+            raise AppImportError(f"error: {one_line(error)}") from None
+
+
 # The uvicorn-worker package (uvicorn.workers is deprecated); it picks uvloop and httptools.
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = Worker
 
 # A worker silent this long is killed and replaced.
 timeout = _env_int("TIMEOUT", 60)
