@@ -1,5 +1,9 @@
 """The command line (`serve`, `migrate`) and the entry points the servers load."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,6 +89,39 @@ def test_invalid_settings_are_one_line_naming_the_setting_not_its_value(
     assert err.count("\n") == 1
     assert "SECRET_KEY is shorter than" in err
     assert "s3cret" not in err
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            {"DATABASE_POOL_SIZE": "abc"},
+            "DATABASE_POOL_SIZE: Input should be a valid integer, unable to parse string as "
+            "an integer",
+        ),
+        (
+            {"ENVIRONMENT": "staging"},
+            "ENVIRONMENT is 'staging': use one of local, test, production",
+        ),
+    ],
+)
+def test_manage_py_reports_invalid_settings_in_one_line(setting: dict[str, str], said: str) -> None:
+    # Only the environment a user's shell would have: none of the tests' settings.
+    env = {"PATH": os.environ.get("PATH", ""), **setting}
+    project = Path(__file__).resolve().parents[1]
+
+    ended = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert ended.returncode == 1
+    assert ended.stderr == f"error: {said}\n"
 
 
 def test_the_asgi_application_is_django_behind_the_liveness_answer() -> None:

@@ -80,6 +80,10 @@ def one_line(error: Exception) -> str:
         return " ".join(str(error).split())
     problems: list[str] = []
     for detail in error.errors(include_url=False, include_input=False, include_context=False):
+        # A default computed from another setting is skipped when that one is invalid:
+        # the invalid one is the problem, already named.
+        if detail["type"] == "default_factory_not_called":
+            continue
         problem = detail["msg"].removeprefix("Value error, ")
         where = ".".join(str(part) for part in detail["loc"])
         problems.append(f"{where}: {problem}" if where else problem)
