@@ -68,6 +68,19 @@ async def test_a_wrong_method_is_405_json(client: AsyncClient) -> None:
     assert response.json() == {"detail": "Method Not Allowed"}
 
 
+async def test_a_wrong_method_names_every_method_of_the_path_in_allow(
+    client: AsyncClient,
+) -> None:
+    # GET and POST /items are two routes, as are GET, PATCH and DELETE /items/{item_id}.
+    listing = await client.put("/items")
+    one = await client.put("/items/1")
+
+    assert (listing.status_code, one.status_code) == (405, 405)
+    assert listing.headers["Allow"] == "GET, POST"
+    assert one.headers["Allow"] == "DELETE, GET, PATCH"
+    assert one.json() == {"detail": "Method Not Allowed"}
+
+
 async def test_a_trailing_slash_is_404_not_a_redirect_built_from_the_host(
     client: AsyncClient,
 ) -> None:

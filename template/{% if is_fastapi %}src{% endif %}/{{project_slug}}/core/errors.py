@@ -9,10 +9,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
 
 from .db import DatabaseUnavailableError
+from .middleware import flattened_routes
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,7 @@ RETRY_AFTER_SECONDS = 5
 def install_error_handlers(app: FastAPI) -> None:
     """Register the service's handlers for invalid requests, outages and unhandled errors."""
     app.exception_handler(RequestValidationError)(validation_error_handler)
+    app.exception_handler(StarletteHTTPException)(allow_every_method_handler)
     app.exception_handler(DatabaseUnavailableError)(database_unavailable_handler)
     app.exception_handler(Exception)(internal_error_handler)
 
@@ -37,6 +43,25 @@ async def validation_error_handler(
     """Answer 422 with each error's loc, msg and type, and at most a prefix of its input."""
     errors = [_summarise(item) for item in error.errors()[:MAX_REPORTED_ERRORS]]
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def allow_every_method_handler(request: Request, error: StarletteHTTPException) -> Response:
+    """FastAPI's answer to an HTTP error; a 405's `Allow` names every method of the path.
+
+    Starlette's names only those of the first route whose path matched, and GET /items
+    and POST /items are two routes: `Allow: GET` would hide POST.
+    """
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        routes: list[BaseRoute] = request.app.router.routes
+        allowed = {
+            method
+            for route in flattened_routes(routes)
+            if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
+            for method in route.methods or ()
+        }
+        if allowed:
+            error.headers = {**(error.headers or {}), "Allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, error)
 
 
 async def database_unavailable_handler(

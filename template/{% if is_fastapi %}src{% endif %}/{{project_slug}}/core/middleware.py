@@ -53,7 +53,7 @@ def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str | None:
     if scope["path"] in PROBE_PATHS:  # the most frequent requests, and routes of their own
         return scope["path"]
     partial: str | None = None
-    for route in _flattened(routes):
+    for route in flattened_routes(routes):
         if not isinstance(route, Route | Mount):
             continue
         match, _ = route.matches(scope)
@@ -64,15 +64,18 @@ def route_template(routes: Iterable[BaseRoute], scope: Scope) -> str | None:
     return partial
 
 
-def _flattened(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
-    # FastAPI keeps an included router whole (one route holding its routes) rather than
-    # copying its routes into the app's; their paths are whole, as no router has a prefix.
+def flattened_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """Yield every route of `routes`, those of included routers one by one.
+
+    FastAPI keeps an included router whole (one route holding its routes) rather than
+    copying its routes into the app's; their paths are whole, as no router has a prefix.
+    """
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is None:
             yield route
         else:
-            yield from _flattened(included.routes)
+            yield from flattened_routes(included.routes)
 
 
 class RequestIdMiddleware:
