@@ -1,6 +1,6 @@
 """What the attachments API accepts and returns."""
 
-from typing import Any, cast
+from typing import Any, cast, override
 
 from django.conf import settings
 from drf_spectacular.utils import inline_serializer  # pyright: ignore[reportUnknownVariableType] - unparameterized Serializer
@@ -8,9 +8,6 @@ from rest_framework import serializers
 
 from ..core.serializers import StrictSerializer
 from .models import Attachment
-
-# S3's largest object; UPLOAD_MAX_BYTES sets the service's own, lower, limit.
-S3_MAX_OBJECT_BYTES = 5 * 1024**4
 
 
 class AttachmentSerializer(StrictSerializer, serializers.ModelSerializer[Attachment]):
@@ -24,28 +21,37 @@ class AttachmentSerializer(StrictSerializer, serializers.ModelSerializer[Attachm
 
 
 class AttachmentCreateSerializer(StrictSerializer):
-    """A file about to be uploaded: its name, type and size are pinned by the upload's policy."""
+    """A file about to be uploaded: its name, type and size are pinned by the upload's policy.
+
+    Its type is one of UPLOAD_CONTENT_TYPES and its size at most UPLOAD_MAX_BYTES, as the
+    settings say when the serializer is made: the schema documents both (an enum and a
+    maximum), so what it allows is accepted.
+    """
 
     filename = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
-    content_type = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
-    size = serializers.IntegerField(min_value=1, max_value=S3_MAX_OBJECT_BYTES, help_text="Bytes.")
     public = serializers.BooleanField(default=False)
 
-    def validate_content_type(self, value: str) -> str:
-        """Refuse a type UPLOAD_CONTENT_TYPES does not list."""
+    @override
+    def get_fields(self) -> dict[str, Any]:
+        declared = super().get_fields()
         allowed: list[str] = settings.UPLOAD_CONTENT_TYPES
-        if value not in allowed:
-            msg = f"content_type must be one of: {', '.join(allowed)}"
-            raise serializers.ValidationError(msg)
-        return value
-
-    def validate_size(self, value: int) -> int:
-        """Refuse a file larger than UPLOAD_MAX_BYTES."""
         limit: int = settings.UPLOAD_MAX_BYTES
-        if value > limit:
-            msg = f"size must be at most UPLOAD_MAX_BYTES ({limit} bytes)"
-            raise serializers.ValidationError(msg)
-        return value
+        content_type = serializers.ChoiceField(
+            choices=allowed,
+            error_messages={"invalid_choice": f"content_type must be one of: {', '.join(allowed)}"},
+        )
+        size = serializers.IntegerField(
+            min_value=1,
+            max_value=limit,
+            help_text="Bytes.",
+            error_messages={"max_value": f"size must be at most UPLOAD_MAX_BYTES ({limit} bytes)"},
+        )
+        return {
+            "filename": declared["filename"],
+            "content_type": content_type,
+            "size": size,
+            "public": declared["public"],
+        }
 
 
 # Where and how to upload the file: POST `fields` plus `file` (last) as a multipart form.
