@@ -6,7 +6,7 @@ from typing import Any, cast, override
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Polygon
 from django.contrib.gis.measure import D
-from drf_spectacular.utils import extend_schema  # pyright: ignore[reportUnknownVariableType] - unparameterized Serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema  # pyright: ignore[reportUnknownVariableType] - unparameterized Serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,12 +98,29 @@ async def nearby_items(
     return [(item, float(cast("Any", item).distance.m)) async for item in nearest[:limit]]
 
 
+# The radius as the schema states it: above 0 (OpenAPI 3.0's exclusive minimum), which a
+# serializer's FloatField cannot say and NearbyQuerySerializer.validate requires.
+RADIUS_PARAMETER = OpenApiParameter(
+    "radius_m",
+    {
+        "type": "number",
+        "format": "double",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": MAX_RADIUS_M,
+    },
+    OpenApiParameter.QUERY,
+    required=True,
+    description="Metres, above 0.",
+)
+
+
 class NearbyView(AsyncAPIView):
     """Items near a point."""
 
     @extend_schema(
         operation_id="items_nearby",
-        parameters=[NearbyQuerySerializer],
+        parameters=[NearbyQuerySerializer, RADIUS_PARAMETER],
         responses=NearbyPageSerializer,
         tags=["items"],
     )
