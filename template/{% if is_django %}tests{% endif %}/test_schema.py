@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from config.env import Env
 
@@ -87,3 +88,16 @@ def test_request_bodies_refuse_unknown_fields(schema: dict[str, Any]) -> None:
     assert bodies
     for name in bodies:
         assert components[name]["additionalProperties"] is False, name
+
+
+def test_request_text_fields_say_they_refuse_null_characters(
+    schema: dict[str, Any], user_client: APIClient
+) -> None:
+    components = schema["components"]["schemas"]
+    title = components["ItemRequest"]["properties"]["title"]
+
+    response = user_client.post("/items", {"title": "a\x00b"}, format="json")
+
+    assert title["pattern"] == "^[^\\x00]*$"
+    assert response.status_code == 400
+    assert response.json() == {"title": ["Null characters are not allowed."]}

@@ -222,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         f"{PACKAGE}.core.schema.refuse_unknown_fields",
+        f"{PACKAGE}.core.schema.refuse_null_characters",
     ],
 }
 

@@ -2,9 +2,11 @@
 
 `ApiSchema` (DEFAULT_SCHEMA_CLASS) adds the error answers every operation can give;
 `refuse_unknown_fields` (a postprocessing hook) marks request bodies closed, as
-core.serializers.StrictSerializer makes them.
+core.serializers.StrictSerializer makes them, and `refuse_null_characters` says their text
+fields refuse NUL characters, as every CharField does.
 """
 
+from collections.abc import Iterator
 from typing import Any, override
 
 from drf_spectacular.openapi import AutoSchema
@@ -18,6 +20,8 @@ UNAUTHORIZED = "No valid access token, or its account is inactive or gone"
 TOO_LARGE = "Request body over MAX_REQUEST_BODY_BYTES"
 THROTTLED = "Too many attempts: retry after Retry-After seconds"
 UNAVAILABLE = "The database is unavailable: retry after Retry-After seconds"
+# What every CharField refuses (the REST framework's ProhibitNullCharactersValidator).
+NO_NULL_CHARACTER = r"^[^\x00]*$"
 
 
 class ApiSchema(AutoSchema):
@@ -74,6 +78,24 @@ class ApiSchema(AutoSchema):
 
 def refuse_unknown_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: every request body's schema gets `additionalProperties: false`."""
+    for body in _request_bodies(result):
+        body["additionalProperties"] = False
+    return result
+
+
+def refuse_null_characters(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: a request body's text field says it refuses NUL characters (the
+    REST framework's ProhibitNullCharactersValidator, on every CharField), as a pattern,
+    unless a pattern, format or enum of its own says more."""
+    for body in _request_bodies(result):
+        for field in body.get("properties", {}).values():
+            if field.get("type") == "string" and not {"pattern", "format", "enum"} & set(field):
+                field["pattern"] = NO_NULL_CHARACTER
+    return result
+
+
+def _request_bodies(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield the component schema of each operation's request body."""
     components: dict[str, Any] = result.get("components", {}).get("schemas", {})
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
@@ -82,5 +104,4 @@ def refuse_unknown_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                 reference: str = media.get("schema", {}).get("$ref", "")
                 name = reference.rpartition("/")[2]
                 if name in components:
-                    components[name]["additionalProperties"] = False
-    return result
+                    yield components[name]
